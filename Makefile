@@ -1,0 +1,51 @@
+# Humus: `make run` installs and serves the app with demo data; `make test` installs and runs every test.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+TERRITORY_FILE ?= ../shared/domain/puglia_territory.csv
+
+.PHONY: install run test lint browser vendor translations bench clean
+
+install: $(VENV)/.installed app/static/vendor/.done translations
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+app/static/vendor/.done: frontend-assets.json scripts/vendor_assets.py
+	$(BIN)/python scripts/vendor_assets.py
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d app/translations -q
+
+instance/config.py:
+	mkdir -p instance
+	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+
+run: install instance/config.py
+	$(FLASK) db upgrade
+	HUMUS_TERRITORY_FILE=$(TERRITORY_FILE) $(FLASK) humus demo
+	SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port 5000
+
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install browser lint
+	$(BIN)/pytest
+
+bench: install
+	@for b in bench/bench_*.py; do [ -e "$$b" ] && $(BIN)/python "$$b"; done; true
+
+clean:
+	rm -rf $(VENV) app/static/vendor instance .pytest_cache

@@ -1,0 +1,1 @@
+"""Statistics, territorial aggregation with disclosure control, charts: pure logic, no Flask."""

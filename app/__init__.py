@@ -1,0 +1,38 @@
+"""Humus web application: the only package that imports Flask."""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from app import config, database, errors, i18n, permissions, security
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and configure an instance of the application."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    config.configure(app, test_config)
+    config.check_secret_key(app)
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    security.init_app(app)
+    permissions.init_app(app)
+    login_manager.init_app(app)
+    errors.init_app(app)
+
+    from app import admin, api, auth, cli, home
+
+    for blueprint in (auth.bp, home.bp, admin.bp, api.bp):
+        app.register_blueprint(blueprint)
+    cli.init_app(app)
+    return app

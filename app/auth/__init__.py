@@ -1,0 +1,7 @@
+"""Blueprint: signing in and out, language choice, one's own account and API tokens."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import views  # noqa: E402,F401

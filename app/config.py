@@ -1,0 +1,83 @@
+"""Configuration read from the environment, with safe defaults and a refusal to run insecurely."""
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+INSECURE_KEYS = {"", "dev", "changeme", "secret"}
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    """Fill app.config from defaults, the instance config file and the environment (or a test mapping)."""
+    default_db = "sqlite:///" + os.path.join(app.instance_path, "humus.sqlite")
+    app.config.from_mapping(
+        SECRET_KEY="",
+        SQLALCHEMY_DATABASE_URI=default_db,
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_NAME="humus_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        SESSION_IDLE_TIMEOUT=timedelta(hours=2),
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_FAILURE_WINDOW=timedelta(minutes=1),
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="it",
+        BABEL_DEFAULT_TIMEZONE="Europe/Rome",
+        LANGUAGES=("it", "en"),
+        HUMUS_DEMO=False,
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        _from_environment(app)
+    else:
+        app.config.update(test_config)
+
+
+def _from_environment(app: Flask) -> None:
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    app.config["SESSION_COOKIE_SECURE"] = _env_flag(
+        "SESSION_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"]
+    )
+    app.config["HUMUS_DEMO"] = _env_flag("HUMUS_DEMO", app.config["HUMUS_DEMO"])
+    if os.environ.get("MAX_CONTENT_LENGTH"):
+        app.config["MAX_CONTENT_LENGTH"] = int(os.environ["MAX_CONTENT_LENGTH"])
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common postgres:// spellings and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def check_secret_key(app: Flask) -> None:
+    """Refuse to start outside debug, testing or demo mode without a real SECRET_KEY."""
+    key = app.config.get("SECRET_KEY") or ""
+    relaxed = app.debug or app.testing or app.config.get("HUMUS_DEMO")
+    if relaxed:
+        if not key:
+            app.config["SECRET_KEY"] = os.urandom(32).hex()
+        return
+    if key in INSECURE_KEYS or len(key) < MIN_SECRET_KEY_LENGTH:
+        raise RuntimeError(
+            "SECRET_KEY is missing or too weak: set SECRET_KEY in the environment to a random "
+            f"string of at least {MIN_SECRET_KEY_LENGTH} characters "
+            '(python -c "import secrets; print(secrets.token_hex(32))").'
+        )

@@ -1,0 +1,41 @@
+"""The cards of the home page: what each permission lets a user do, with where to do it."""
+
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import gettext as _
+
+from app.i18n import N_
+from app.models import Role
+
+ROLE_LABELS = {
+    Role.ADMIN: N_("Administrator"),
+    Role.RESEARCHER: N_("Researcher"),
+    Role.OPERATOR: N_("Operator"),
+    Role.EVALUATOR: N_("Evaluator"),
+    Role.VIEWER: N_("Viewer"),
+}
+
+
+@dataclass(frozen=True)
+class Task:
+    title: str
+    text: str
+    url: str
+
+
+def role_label(role: str) -> str:
+    return _(ROLE_LABELS.get(role, role))
+
+
+def home_tasks(allowed: set[str]) -> list[Task]:
+    """The tasks open to a user with these permissions, in the order a newcomer needs them."""
+    tasks: list[Task] = []
+    if "manage_users" in allowed:
+        tasks.append(Task(_("Users and roles"), _("Create accounts, assign roles over a territory, disable access."), url_for("admin.users")))
+    if "manage_territory" in allowed:
+        tasks.append(Task(_("Territory"), _("Provinces, Ambiti, comuni, agencies and services of the network."), url_for("admin.territory")))
+    if "read_audit" in allowed:
+        tasks.append(Task(_("Audit log"), _("Who did what, when and from where."), url_for("admin.audit")))
+    tasks.append(Task(_("My account"), _("Change your password and manage your API tokens."), url_for("auth.account")))
+    return tasks

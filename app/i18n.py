@@ -1,0 +1,33 @@
+"""Language selection: Italian by default, English on request."""
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_datetime, get_locale
+from flask_login import current_user
+
+
+def N_(message: str) -> str:  # noqa: N802 - the name pybabel extracts by default
+    """Mark a string for translation where it must stay untranslated until shown."""
+    return message
+
+
+def select_locale() -> str:
+    """The user's saved choice, then this browser's choice, then Italian.
+
+    API clients have no session, so for them the Accept-Language header decides.
+    """
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("lang") in languages:
+        return session["lang"]
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(languages) or languages[0]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(lambda value: format_datetime(value, "short"), "datetimeformat")
+
+    @app.context_processor
+    def inject_languages() -> dict[str, object]:
+        return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale())}

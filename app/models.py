@@ -1,0 +1,190 @@
+"""Every table of Humus, in SQLAlchemy 2 typed style."""
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    # Stored naive in UTC so SQLite and PostgreSQL round-trip the same value.
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class OrgUnitKind(enum.StrEnum):
+    REGION = "region"
+    PROVINCE = "province"
+    AMBITO = "ambito"
+    COMUNE = "comune"
+    AGENCY = "agency"
+    SERVICE = "service"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    RESEARCHER = "researcher"
+    OPERATOR = "operator"
+    EVALUATOR = "evaluator"
+    VIEWER = "viewer"
+
+
+def _enum_check(name: str, column: str, values: type[enum.StrEnum]) -> CheckConstraint:
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=name)
+
+
+class Project(db.Model):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OrgUnit(db.Model):
+    """A node of the territory: region, province, Ambito, comune, agency or service."""
+
+    __tablename__ = "org_units"
+    __table_args__ = (_enum_check("kind", "kind", OrgUnitKind),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # "/<root id>/<child id>/.../<own id>/": a subtree is every path starting with a node's path.
+    path: Mapped[str] = mapped_column(String(255), index=True, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["OrgUnit"]] = relationship(
+        back_populates="parent", order_by="OrgUnit.name"
+    )
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2
+
+    def __repr__(self) -> str:
+        return f"<OrgUnit {self.kind} {self.code} {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    assignments: Mapped[list["RoleAssignment"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    # Set by the session loader: Flask-Login keeps this token, not the user id, in the cookie.
+    session_token = None  # type: str | None (instance attribute, not a column)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    @property
+    def roles(self) -> set[str]:
+        return {a.role for a in self.assignments}
+
+
+class RoleAssignment(db.Model):
+    """A role held over an org unit and its whole subtree, in one project or (project null) in all."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "project_id", "org_unit_id", "role", name="assignment"),
+        _enum_check("role", "role", Role),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id"))
+    # Null means the whole network, above every root of the territory.
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    role: Mapped[str] = mapped_column(String(16))
+
+    user: Mapped[User] = relationship(back_populates="assignments")
+    project: Mapped[Project | None] = relationship()
+    org_unit: Mapped[OrgUnit | None] = relationship()
+
+
+class UserSession(db.Model):
+    """A server-side login session; deleting or revoking it logs the browser out at once."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class LoginAttempt(db.Model):
+    """One failed sign-in, kept briefly for throttling (the email is stored as a keyed hash)."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Append-only record of who did what, to what, when and from where."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_email: Mapped[str] = mapped_column(String(254), default="")
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target_type: Mapped[str] = mapped_column(String(64), default="")
+    target_id: Mapped[str] = mapped_column(String(64), default="")
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    ip: Mapped[str] = mapped_column(String(64), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()
+    org_unit: Mapped[OrgUnit | None] = relationship()

@@ -1,0 +1,1 @@
+"""Qualitative coding of transcripts: pure logic, no Flask."""

@@ -1,0 +1,1 @@
+"""XLSForm -> XForm -> form engine: pure logic, no Flask."""

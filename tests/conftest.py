@@ -1,0 +1,160 @@
+"""Fixtures: the app on SQLite and (when TEST_DATABASE_URL is set) PostgreSQL, clients, factories."""
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db
+from app.models import OrgUnit, User
+
+TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
+PASSWORD = "Passw0rd-lunga-e-sicura"
+
+_CSRF = re.compile(rb'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def _database_backends() -> list[str]:
+    backends = ["sqlite"]
+    if os.environ.get("TEST_DATABASE_URL"):
+        backends.append("postgresql")
+    elif os.environ.get("CI"):
+        raise RuntimeError("CI must set TEST_DATABASE_URL so every database test runs on PostgreSQL")
+    return backends
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throw-away PostgreSQL database for this test session, dropped at the end."""
+    server = sa.make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
+    name = f"humus_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=_database_backends())
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'humus.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def make_app(database_url: str, **overrides: object) -> Flask:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SESSION_COOKIE_SECURE": False,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    app = make_app(database_url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+
+
+def csrf_token(client: FlaskClient) -> str:
+    """A CSRF token for the client's current session, read from the sign-in page."""
+    page = client.get("/login")
+    match = _CSRF.search(page.data)
+    assert match, "no CSRF token on the sign-in page"
+    return match.group(1).decode()
+
+
+def post_form(client: FlaskClient, url: str, data: dict | None = None, **kwargs):
+    """POST a form the way a browser does, with the session's CSRF token."""
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", csrf_token(client))
+    return client.post(url, data=payload, **kwargs)
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD):
+    return post_form(client, "/login", {"email": email, "password": password})
+
+
+@dataclass
+class Territory:
+    """Two provinces with one Ambito each and one comune in each Ambito."""
+
+    region: OrgUnit
+    bari: OrgUnit
+    lecce: OrgUnit
+    ambito_bari: OrgUnit
+    ambito_lecce: OrgUnit
+    comune_bari: OrgUnit
+    comune_lecce: OrgUnit
+
+
+@pytest.fixture
+def territory(app: Flask) -> Territory:
+    from app.territory.tree import add_org_unit
+
+    with app.app_context():
+        region = add_org_unit("16", "Puglia", "region", None)
+        bari = add_org_unit("072", "Bari", "province", region)
+        lecce = add_org_unit("075", "Lecce", "province", region)
+        ambito_bari = add_org_unit("ATS-BA1", "Ambito di Bari", "ambito", bari)
+        ambito_lecce = add_org_unit("ATS-LE1", "Ambito di Lecce", "ambito", lecce)
+        comune_bari = add_org_unit("072006", "Bari", "comune", ambito_bari)
+        comune_lecce = add_org_unit("075035", "Lecce", "comune", ambito_lecce)
+        db.session.commit()
+        units = Territory(region, bari, lecce, ambito_bari, ambito_lecce, comune_bari, comune_lecce)
+        for unit in vars(units).values():
+            db.session.refresh(unit)
+        db.session.expunge_all()
+        return units
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Create a user with a role over an org unit (None: whole network)."""
+    from app import accounts
+
+    def make(email: str, role: str = "viewer", org_unit: OrgUnit | None = None,
+             password: str = PASSWORD, active: bool = True) -> User:
+        with app.app_context():
+            user = accounts.create_user(email, password, name=email.split("@")[0])
+            unit = db.session.get(OrgUnit, org_unit.id) if org_unit else None
+            accounts.grant_role(user, role, unit)
+            user.active = active
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return make
