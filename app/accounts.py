@@ -33,8 +33,12 @@ def create_user(email: str, password: str, name: str = "", locale: str | None = 
     if email_taken(email):
         raise AccountError(_("A user with this email already exists."))
     passwords.check_strength(password, email)
-    user = User(email=email, name=name.strip(), password_hash=passwords.hash_password(password),
-                locale=locale)
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=passwords.hash_password(password),
+        locale=locale,
+    )
     db.session.add(user)
     db.session.flush()
     audit.record("user.created", user, email=email)
@@ -51,14 +55,20 @@ def grant_role(
         raise AccountError(_("Unknown role: %(role)s.", role=role))
     for existing in user.assignments:
         if (existing.role, existing.org_unit_id, existing.project_id) == (
-            role, org_unit.id if org_unit else None, project.id if project else None,
+            role,
+            org_unit.id if org_unit else None,
+            project.id if project else None,
         ):
             return existing
     assignment = RoleAssignment(user=user, role=role, org_unit=org_unit, project=project)
     db.session.add(assignment)
     db.session.flush()
     audit.record(
-        "role.granted", user, org_unit_id=org_unit.id if org_unit else None, role=role,
-        org_unit=org_unit.code if org_unit else None, project=project.code if project else None,
+        "role.granted",
+        user,
+        org_unit_id=org_unit.id if org_unit else None,
+        role=role,
+        org_unit=org_unit.code if org_unit else None,
+        project=project.code if project else None,
     )
     return assignment

@@ -48,8 +48,14 @@ def _project(code: str | None) -> Project | None:
 @click.option("--project", "project_code", help="Project code (default: all projects).")
 @click.option("--name", default="", help="Full name.")
 @click.password_option(help="Password (asked for when not given).")
-def create_user(email: str, role: str, org_unit_code: str | None, project_code: str | None,
-                name: str, password: str) -> None:
+def create_user(
+    email: str,
+    role: str,
+    org_unit_code: str | None,
+    project_code: str | None,
+    name: str,
+    password: str,
+) -> None:
     """Create a user with a role over an org unit and its subtree."""
     try:
         user = accounts.create_user(email, password, name=name)

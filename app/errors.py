@@ -95,4 +95,3 @@ def _rollback_quietly() -> None:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection may be gone; the page must still render
         log.warning("rollback failed after a database error")
-

@@ -64,9 +64,7 @@ class OrgUnit(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped["OrgUnit | None"] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["OrgUnit"]] = relationship(
-        back_populates="parent", order_by="OrgUnit.name"
-    )
+    children: Mapped[list["OrgUnit"]] = relationship(back_populates="parent", order_by="OrgUnit.name")
 
     @property
     def depth(self) -> int:

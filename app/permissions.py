@@ -27,12 +27,20 @@ class Permission(enum.StrEnum):
 GRANTS: dict[str, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.RESEARCHER: frozenset(
-        {Permission.DESIGN_FORMS, Permission.READ_DATA, Permission.READ_STATISTICS,
-         Permission.CODE_TRANSCRIPTS}
+        {
+            Permission.DESIGN_FORMS,
+            Permission.READ_DATA,
+            Permission.READ_STATISTICS,
+            Permission.CODE_TRANSCRIPTS,
+        }
     ),
     Role.OPERATOR: frozenset(
-        {Permission.FILL_FORMS, Permission.KEEP_CASES, Permission.READ_DATA,
-         Permission.READ_STATISTICS}
+        {
+            Permission.FILL_FORMS,
+            Permission.KEEP_CASES,
+            Permission.READ_DATA,
+            Permission.READ_STATISTICS,
+        }
     ),
     Role.EVALUATOR: frozenset(
         {Permission.CODE_TRANSCRIPTS, Permission.RUN_TRAINING, Permission.READ_STATISTICS}

@@ -30,9 +30,7 @@ class Scope:
         return path is not None and any(path.startswith(p) for p in self.paths)
 
 
-def user_scope(
-    user: User, roles: Iterable[str] | None = None, project_id: int | None = None
-) -> Scope:
+def user_scope(user: User, roles: Iterable[str] | None = None, project_id: int | None = None) -> Scope:
     """The scope a user holds through assignments with one of `roles` (any role when None)."""
     wanted = set(roles) if roles is not None else None
     paths: set[str] = set()
@@ -85,9 +83,7 @@ def users_condition(scope: Scope) -> ColumnElement[bool]:
     """
     if scope.everywhere:
         return true()
-    inside = select(RoleAssignment.user_id).where(
-        org_unit_condition(scope, RoleAssignment.org_unit_id)
-    )
+    inside = select(RoleAssignment.user_id).where(org_unit_condition(scope, RoleAssignment.org_unit_id))
     return User.id.in_(inside)
 
 

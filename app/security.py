@@ -4,8 +4,8 @@ from flask import Flask, Response, redirect, request, url_for
 from flask_babel import gettext
 
 from app.auth.sessions import load_session_user
-from app.i18n import N_
 from app.extensions import login_manager
+from app.i18n import N_
 from app.models import User
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -31,7 +31,9 @@ def pack(name: str, version: str, workdir: Path) -> Path:
         sys.exit("npm is needed once, to fetch the front-end assets: install Node.js and npm.")
     result = subprocess.run(  # noqa: S603 - fixed arguments from our own manifest
         [npm, "pack", f"{name}@{version}", "--json", "--pack-destination", str(workdir)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     filename = json.loads(result.stdout)[0]["filename"]
     return workdir / filename

@@ -145,8 +145,13 @@ def make_user(app: Flask) -> Callable[..., User]:
     """Create a user with a role over an org unit (None: whole network)."""
     from app import accounts
 
-    def make(email: str, role: str = "viewer", org_unit: OrgUnit | None = None,
-             password: str = PASSWORD, active: bool = True) -> User:
+    def make(
+        email: str,
+        role: str = "viewer",
+        org_unit: OrgUnit | None = None,
+        password: str = PASSWORD,
+        active: bool = True,
+    ) -> User:
         with app.app_context():
             user = accounts.create_user(email, password, name=email.split("@")[0])
             unit = db.session.get(OrgUnit, org_unit.id) if org_unit else None

@@ -10,8 +10,16 @@ _DUMMY_HASH = _hasher.hash("humus-dummy-password-for-timing")
 
 MIN_LENGTH = 12
 COMMON = {
-    "password1234", "passwordpassword", "123456789012", "qwertyuiopas", "iloveyou1234",
-    "passwordhumus", "amministratore", "passwordpuglia", "administrator", "welcome12345",
+    "password1234",
+    "passwordpassword",
+    "123456789012",
+    "qwertyuiopas",
+    "iloveyou1234",
+    "passwordhumus",
+    "amministratore",
+    "passwordpuglia",
+    "administrator",
+    "welcome12345",
 }
 
 

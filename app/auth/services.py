@@ -19,9 +19,7 @@ class InvalidCredentials(Exception):
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session.scalars(
-        select(User).where(func.lower(User.email) == email.strip().lower())
-    ).first()
+    return db.session.scalars(select(User).where(func.lower(User.email) == email.strip().lower())).first()
 
 
 def sign_in(email: str, password: str) -> User:

@@ -38,9 +38,7 @@ def open_session(user: User) -> str:
 
 def load_session_user(token: str) -> User | None:
     """The user of a live session, or None when it is unknown, revoked, expired, idle or disabled."""
-    row = db.session.scalars(
-        select(UserSession).where(UserSession.token_hash == token_digest(token))
-    ).first()
+    row = db.session.scalars(select(UserSession).where(UserSession.token_hash == token_digest(token))).first()
     now = utcnow()
     if row is None or row.revoked_at is not None or not _is_live(row, now):
         return None

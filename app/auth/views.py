@@ -74,8 +74,11 @@ def account():
         except WeakPassword as exc:
             password_form.new.errors.append(str(exc))
     return render_template(
-        "auth/account.html", password_form=password_form, token_form=token_form,
-        tokens=services.user_tokens(user), new_token=None,
+        "auth/account.html",
+        password_form=password_form,
+        token_form=token_form,
+        tokens=services.user_tokens(user),
+        new_token=None,
     )
 
 
@@ -89,8 +92,11 @@ def create_token():
     if token_form.validate_on_submit():
         new_token = services.create_token(user, token_form.name.data)
     return render_template(
-        "auth/account.html", password_form=PasswordChangeForm(prefix="pw", formdata=None),
-        token_form=token_form, tokens=services.user_tokens(user), new_token=new_token,
+        "auth/account.html",
+        password_form=PasswordChangeForm(prefix="pw", formdata=None),
+        token_form=token_form,
+        tokens=services.user_tokens(user),
+        new_token=new_token,
     )
 
 

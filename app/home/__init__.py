@@ -11,4 +11,5 @@ def inject_home_helpers() -> dict[str, object]:
 
     return {"home_tasks": home_tasks, "role_label": role_label}
 
+
 from app.home import views  # noqa: E402,F401

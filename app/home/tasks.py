@@ -32,10 +32,28 @@ def home_tasks(allowed: set[str]) -> list[Task]:
     """The tasks open to a user with these permissions, in the order a newcomer needs them."""
     tasks: list[Task] = []
     if "manage_users" in allowed:
-        tasks.append(Task(_("Users and roles"), _("Create accounts, assign roles over a territory, disable access."), url_for("admin.users")))
+        tasks.append(
+            Task(
+                _("Users and roles"),
+                _("Create accounts, assign roles over a territory, disable access."),
+                url_for("admin.users"),
+            )
+        )
     if "manage_territory" in allowed:
-        tasks.append(Task(_("Territory"), _("Provinces, Ambiti, comuni, agencies and services of the network."), url_for("admin.territory")))
+        tasks.append(
+            Task(
+                _("Territory"),
+                _("Provinces, Ambiti, comuni, agencies and services of the network."),
+                url_for("admin.territory"),
+            )
+        )
     if "read_audit" in allowed:
         tasks.append(Task(_("Audit log"), _("Who did what, when and from where."), url_for("admin.audit")))
-    tasks.append(Task(_("My account"), _("Change your password and manage your API tokens."), url_for("auth.account")))
+    tasks.append(
+        Task(
+            _("My account"),
+            _("Change your password and manage your API tokens."),
+            url_for("auth.account"),
+        )
+    )
     return tasks

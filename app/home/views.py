@@ -13,9 +13,7 @@ def index():
     """Show the signed-in user's roles, scopes and the tasks open to them."""
     user = current_user._get_current_object()
     allowed = {p.value for p in Permission if user_can(user, p)}
-    assignments = sorted(
-        user.assignments, key=lambda a: (a.role, a.org_unit.path if a.org_unit else "")
-    )
+    assignments = sorted(user.assignments, key=lambda a: (a.role, a.org_unit.path if a.org_unit else ""))
     return render_template("home/index.html", allowed=allowed, assignments=assignments)
 
 
