@@ -1,5 +1,6 @@
 """Signing in and out: server-side sessions, throttling, fixation, disabling."""
 
+
 from app.extensions import db
 from app.models import AuditEvent, User, UserSession
 from tests.conftest import PASSWORD, csrf_token, login, post_form
