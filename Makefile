@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 TERRITORY_FILE ?= ../shared/domain/puglia_territory.csv
 
-.PHONY: install run test lint browser vendor translations bench clean
+.PHONY: install run test lint browser vendor translations translations-update bench clean
 
 install: $(VENV)/.installed app/static/vendor/.done translations
 
@@ -21,7 +21,13 @@ app/static/vendor/.done: frontend-assets.json scripts/vendor_assets.py
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d app/translations -q
+	$(BIN)/pybabel compile -d app/translations -q
+
+# After adding or changing user-visible strings: refresh the catalogs, then translate the new entries.
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output \
+	  -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 instance/config.py:
 	mkdir -p instance

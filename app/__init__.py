@@ -14,7 +14,9 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migra
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure an instance of the application."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(
+        __name__, instance_relative_config=True, instance_path=os.environ.get("HUMUS_INSTANCE_PATH") or None
+    )
     os.makedirs(app.instance_path, exist_ok=True)
     config.configure(app, test_config)
     config.check_secret_key(app)

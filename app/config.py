@@ -38,6 +38,7 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         BABEL_DEFAULT_TIMEZONE="Europe/Rome",
         LANGUAGES=("it", "en"),
         HUMUS_DEMO=False,
+        SQLITE_BUSY_TIMEOUT_MS=5000,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

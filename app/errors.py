@@ -4,6 +4,7 @@ import logging
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -45,6 +46,7 @@ EXPLANATIONS = {
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(PoolTimeout, _database_unavailable)
     app.register_error_handler(InternalServerError, _internal_error)
@@ -68,6 +70,11 @@ def _http_error(exc: HTTPException) -> tuple[Response | str, int] | HTTPExceptio
         if name.lower() not in ("content-type", "content-length"):
             response.headers[name] = value
     return response, code
+
+
+def _csrf_error(exc: CSRFError) -> tuple[Response | str, int]:
+    message = _("The form has expired or did not come from this site. Reload the page and try again.")
+    return render_error(400, message)
 
 
 def _database_unavailable(exc: Exception) -> Response:

@@ -1,0 +1,68 @@
+"""Configuration: refusing to run without a real secret, environment settings, SQLite pragmas."""
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.config import normalise_database_url
+from app.extensions import db
+from tests.conftest import make_app
+
+
+@pytest.fixture
+def production_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("HUMUS_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
+    for name in ("SECRET_KEY", "HUMUS_DEMO", "FLASK_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.mark.parametrize("key", [None, "dev", "short-key"])
+def test_app_refuses_to_start_without_a_strong_secret_key(production_env, key):
+    if key is not None:
+        production_env.setenv("SECRET_KEY", key)
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_app_starts_with_a_strong_secret_key_and_reads_the_database_url(production_env, tmp_path):
+    production_env.setenv("SECRET_KEY", "s" * 64)
+
+    app = create_app()
+
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'prod.sqlite'}"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_demo_mode_starts_without_a_secret_key_and_makes_a_random_one(production_env):
+    production_env.setenv("HUMUS_DEMO", "1")
+
+    app = create_app()
+
+    assert len(app.config["SECRET_KEY"]) >= 32
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_urls_use_the_psycopg_driver(url, expected):
+    assert normalise_database_url(url) == expected
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'wal.sqlite'}", SQLITE_BUSY_TIMEOUT_MS=4321)
+
+    with app.app_context(), db.engine.connect() as conn:
+        mode = conn.execute(sa.text("PRAGMA journal_mode")).scalar()
+        timeout = conn.execute(sa.text("PRAGMA busy_timeout")).scalar()
+        foreign_keys = conn.execute(sa.text("PRAGMA foreign_keys")).scalar()
+
+    assert (mode, timeout, foreign_keys) == ("wal", 4321, 1)
