@@ -21,7 +21,7 @@ app/static/vendor/.done: frontend-assets.json scripts/vendor_assets.py
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -d app/translations -q
+	$(BIN)/pybabel compile -d app/translations >/dev/null
 
 # After adding or changing user-visible strings: refresh the catalogs, then translate the new entries.
 translations-update: $(VENV)/.installed
