@@ -39,7 +39,9 @@ EXPLANATIONS = {
     413: N_("The file or request is larger than the limit allowed. Nothing was saved."),
     422: N_("The data sent is not valid. Nothing was saved."),
     429: N_("Too many attempts in a short time. Wait a minute and try again."),
-    500: N_("An unexpected error occurred and nothing was saved. If it happens again, tell your administrator."),
+    500: N_(
+        "An unexpected error occurred and nothing was saved. If it happens again, tell your administrator."
+    ),
     503: N_("The database cannot be reached right now. Nothing was lost: try again in a few moments."),
 }
 
