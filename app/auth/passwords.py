@@ -1,12 +1,19 @@
 """Password hashing with argon2 and the rules a new password must meet."""
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so both paths cost the same time.
-_DUMMY_HASH = _hasher.hash("humus-dummy-password-for-timing")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the email is unknown, so both paths cost the same time."""
+    return _hasher.hash("humus-dummy-password-for-timing")
+
 
 MIN_LENGTH = 12
 COMMON = {
@@ -34,7 +41,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when the password matches; an unknown account (None) is checked against a dummy hash."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
