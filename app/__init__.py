@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config, database, errors, i18n, permissions, security
 from app.extensions import babel, csrf, db, login_manager, migrate
@@ -20,6 +21,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     config.configure(app, test_config)
     config.check_secret_key(app)
+    if app.config["PROXY_COUNT"]:
+        # Behind N trusted proxies, take the client address and scheme from their X-Forwarded headers.
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     database.init_app(app)

@@ -58,8 +58,9 @@ def create_user(
 ) -> None:
     """Create a user with a role over an org unit and its subtree."""
     try:
-        user = accounts.create_user(email, password, name=name)
-        accounts.grant_role(user, role, _org_unit(org_unit_code), _project(project_code))
+        unit = _org_unit(org_unit_code)
+        user = accounts.create_user(email, password, name=name, org_unit_id=unit.id if unit else None)
+        accounts.grant_role(user, role, unit, _project(project_code))
     except (accounts.AccountError, WeakPassword) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

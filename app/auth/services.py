@@ -33,11 +33,12 @@ def sign_in(email: str, password: str) -> User:
         audit.record("auth.login_failed", actor=None, email_known=user is not None)
         db.session.commit()
         raise InvalidCredentials()
+    chosen_language = session.get("lang")
     session.clear()  # a new session id at every login: no fixation
     user.session_token = sessions.open_session(user)
     login_user(user)
-    if user.locale:
-        session["lang"] = user.locale
+    if user.locale or chosen_language:
+        session["lang"] = user.locale or chosen_language
     audit.record("auth.login", user, actor=user)
     db.session.commit()
     return user

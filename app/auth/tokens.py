@@ -4,7 +4,7 @@ import secrets
 
 from sqlalchemy import select
 
-from app.auth.sessions import token_digest
+from app.auth.sessions import TOUCH_INTERVAL, token_digest
 from app.extensions import db
 from app.models import ApiToken, User, utcnow
 
@@ -26,8 +26,10 @@ def user_for_token(plain: str) -> User | None:
     row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(plain))).first()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
-    row.last_used_at = utcnow()
-    db.session.commit()
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > TOUCH_INTERVAL:
+        row.last_used_at = now  # at most once a minute: API reads should not all become writes
+        db.session.commit()
     return row.user
 
 

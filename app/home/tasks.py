@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from flask import url_for
+from flask import request, url_for
 from flask_babel import gettext as _
 
 from app.i18n import N_
@@ -57,3 +57,29 @@ def home_tasks(allowed: set[str]) -> list[Task]:
         )
     )
     return tasks
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    url: str
+    label: str
+    current: bool
+
+
+def main_menu(allowed: set[str]) -> list[MenuItem]:
+    """The header menu for these permissions, marking the section the current page belongs to."""
+    entries = [(url_for("home.index"), _("Home"))]
+    if "manage_users" in allowed:
+        entries.append((url_for("admin.users"), _("Users")))
+    if "manage_territory" in allowed:
+        entries.append((url_for("admin.territory"), _("Territory")))
+    if "read_audit" in allowed:
+        entries.append((url_for("admin.audit"), _("Audit log")))
+    entries.append((url_for("auth.account"), _("My account")))
+    return [MenuItem(url, label, _is_current(url)) for url, label in entries]
+
+
+def _is_current(url: str) -> bool:
+    if url == "/":
+        return request.path == "/"
+    return request.path == url or request.path.startswith(url.rstrip("/") + "/")
