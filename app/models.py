@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -78,7 +78,8 @@ class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Unique whatever the case, in the database too: two concurrent sign-ups cannot both win.
+    email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(8))
@@ -108,10 +109,7 @@ class RoleAssignment(db.Model):
     """A role held over an org unit and its whole subtree, in one project or (project null) in all."""
 
     __tablename__ = "role_assignments"
-    __table_args__ = (
-        UniqueConstraint("user_id", "project_id", "org_unit_id", "role", name="assignment"),
-        _enum_check("role", "role", Role),
-    )
+    __table_args__ = (_enum_check("role", "role", Role),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -186,3 +184,16 @@ class AuditEvent(db.Model):
 
     actor: Mapped[User | None] = relationship()
     org_unit: Mapped[OrgUnit | None] = relationship()
+
+
+# Expression indexes, declared after the classes so they can name their columns.
+Index("uq_users_email_lower", func.lower(User.email), unique=True)
+# NULL means "all projects" or "whole network"; coalesce so that a NULL repeats like any value.
+Index(
+    "uq_role_assignments_scope",
+    RoleAssignment.user_id,
+    func.coalesce(RoleAssignment.project_id, 0),
+    func.coalesce(RoleAssignment.org_unit_id, 0),
+    RoleAssignment.role,
+    unique=True,
+)

@@ -1,8 +1,8 @@
 """platform foundation
 
-Revision ID: 5bd72b6dee6b
+Revision ID: 2a79580f27ae
 Revises: 
-Create Date: 2026-11-23 04:12:28.885760
+Create Date: 2026-11-23 04:41:26.033040
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '5bd72b6dee6b'
+revision = '2a79580f27ae'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -62,9 +62,11 @@ def upgrade():
     sa.Column('locale', sa.String(length=8), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
-    sa.UniqueConstraint('email', name=op.f('uq_users_email'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_users'))
     )
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index('uq_users_email_lower', [sa.literal_column('lower(email)')], unique=True)
+
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -112,11 +114,11 @@ def upgrade():
     sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_role_assignments_org_unit_id_org_units')),
     sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_role_assignments_project_id_projects')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_role_assignments_user_id_users'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_role_assignments')),
-    sa.UniqueConstraint('user_id', 'project_id', 'org_unit_id', 'role', name='assignment')
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_role_assignments'))
     )
     with op.batch_alter_table('role_assignments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_role_assignments_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('uq_role_assignments_scope', ['user_id', sa.literal_column('coalesce(project_id, 0)'), sa.literal_column('coalesce(org_unit_id, 0)'), 'role'], unique=True)
 
     op.create_table('user_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -145,6 +147,7 @@ def downgrade():
 
     op.drop_table('user_sessions')
     with op.batch_alter_table('role_assignments', schema=None) as batch_op:
+        batch_op.drop_index('uq_role_assignments_scope')
         batch_op.drop_index(batch_op.f('ix_role_assignments_user_id'))
 
     op.drop_table('role_assignments')
@@ -159,6 +162,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 
     op.drop_table('api_tokens')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_index('uq_users_email_lower')
+
     op.drop_table('users')
     op.drop_table('projects')
     with op.batch_alter_table('org_units', schema=None) as batch_op:
