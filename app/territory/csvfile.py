@@ -85,7 +85,8 @@ def _read_records(
     """The data rows as (row number, column -> stripped cell); blank rows are skipped."""
     if len(data) > MAX_BYTES:
         raise TerritoryFileError([(None, _l("The file is larger than 2 MB."))])
-    reader = csv.reader(io.StringIO(_decode(data), newline=""))
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         header = _header(next(reader, []), columns, required)
         records = [
@@ -99,6 +100,12 @@ def _read_records(
     if not records and not errors.total:
         raise TerritoryFileError([(2, _l("The file has no data rows."))])
     return records
+
+
+def _delimiter(text: str) -> str:
+    """Comma, or semicolon when the header uses it: Excel in Italian saves "CSV" with semicolons."""
+    header = text.split("\n", 1)[0]
+    return ";" if ";" in header and "," not in header else ","
 
 
 def _decode(data: bytes) -> str:
@@ -120,8 +127,6 @@ def _header(cells: list[str], columns: tuple[str, ...], required: frozenset[str]
         raise TerritoryFileError(
             [(1, _l("The first row must be the header: %(expected)s.", expected=expected))]
         )
-    if len(names) == 1 and ";" in names[0]:
-        raise TerritoryFileError([(1, _l("The columns must be separated by commas, not semicolons."))])
     unknown = [n for n in names if n not in columns]
     if unknown:
         message = _l(
@@ -183,7 +188,11 @@ def check_unit_code(code: str) -> Message | None:
     if len(code) > CODE_MAX:
         return _l("The code is longer than %(max)d characters.", max=CODE_MAX)
     if not UNIT_CODE.fullmatch(code):
-        return _l("The code “%(code)s” may hold only letters, digits, spaces and . _ / -", code=code)
+        return _l(
+            "The code “%(code)s” must start with a letter or digit and hold only unaccented letters, "
+            "digits, spaces and the signs . _ / -.",
+            code=code,
+        )
     return None
 
 

@@ -48,7 +48,8 @@ class LoadReport:
 
     def summary(self) -> str:
         return _(
-            "%(total)d comuni: %(created)d created, %(updated)d updated, %(unchanged)d unchanged",
+            "Comuni in the file: %(total)d (created: %(created)d, updated: %(updated)d, "
+            "unchanged: %(unchanged)d).",
             total=self.total,
             created=self.created,
             updated=self.updated,
@@ -66,7 +67,7 @@ class AssignmentReport:
 
     def summary(self) -> str:
         return _(
-            "%(moved)d comuni moved, %(unchanged)d unchanged. New Ambiti: %(created)d.",
+            "Comuni moved: %(moved)d; already in place: %(unchanged)d; new Ambiti: %(created)d.",
             moved=self.moved,
             unchanged=self.unchanged,
             created=self.ambiti_created,

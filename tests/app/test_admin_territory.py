@@ -289,7 +289,10 @@ def test_the_network_administrator_uploads_the_territory_file(root, app):
 
     assert response.status_code == 302
     assert count(app) == 1 + 6 + 257
-    assert b"257 comuni: 257 created, 0 updated, 0 unchanged" in root.get("/admin/territory").data
+    assert (
+        b"Comuni in the file: 257 (created: 257, updated: 0, unchanged: 0)."
+        in root.get("/admin/territory").data
+    )
 
 
 def test_a_bad_territory_file_shows_its_rows_and_changes_nothing(root, app):

@@ -101,7 +101,8 @@ def test_blank_lines_are_skipped_but_still_counted():
         ("071001,Accadia,071,  ,", "The province name is empty."),
         (
             "071001,Accadia,071,Foggia,FG 1!",
-            "The code “FG 1!” may hold only letters, digits, spaces and . _ / -",
+            "The code “FG 1!” must start with a letter or digit and hold only unaccented letters, "
+            "digits, spaces and the signs . _ / -.",
         ),
         ("071001,Accadia,071,Foggia", "Expected 5 columns, found 4."),
         ("071001,Accadia,071,Foggia,,", "Expected 5 columns, found 6."),
@@ -161,10 +162,6 @@ def test_the_error_text_names_each_row():
         ("istat_code,comune,province_code\n", "Missing column “province”: the columns are "),
         ("istat_code,comune,province_code,province,region\n", "Unknown column “region”: the columns are "),
         ("istat_code,comune,comune,province_code,province\n", "The column “comune” appears twice."),
-        (
-            "istat_code;comune;province_code;province\n",
-            "The columns must be separated by commas, not semicolons.",
-        ),
         ("\n", "The first row must be the header: "),
     ],
 )
@@ -254,3 +251,11 @@ def test_a_territory_file_is_not_an_assignment_file():
 
     assert row == 1
     assert message.startswith("Unknown column “comune”")
+
+
+def test_a_file_saved_by_italian_excel_with_semicolons_is_read():
+    data = b"istat_code;comune;province_code;province;ambito\r\n071001;Accadia;071;Foggia;\r\n"
+
+    parsed = parse_territory_file(data)
+
+    assert [(c.istat_code, c.name) for c in parsed.comuni] == [("071001", "Accadia")]

@@ -283,7 +283,7 @@ def test_load_territory_command_prints_a_summary(app):
     result = app.test_cli_runner().invoke(args=["humus", "load-territory", str(PUGLIA)])
 
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "257 comuni: 257 created, 0 updated, 0 unchanged"
+    assert result.output.strip() == "Comuni in the file: 257 (created: 257, updated: 0, unchanged: 0)."
 
 
 def test_load_territory_command_lists_row_errors_and_changes_nothing(app, tmp_path):
@@ -310,7 +310,7 @@ def test_assign_ambiti_command_moves_comuni(app, tmp_path):
     result = runner.invoke(args=["humus", "assign-ambiti", str(assignment)])
 
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "1 comuni moved, 0 unchanged. New Ambiti: 1."
+    assert result.output.strip() == "Comuni moved: 1; already in place: 0; new Ambiti: 1."
     with app.app_context():
         assert unit("072006").parent.code == "BA/1"
 
