@@ -1,6 +1,5 @@
 """The filter form of the audit log page, and the plain filters it yields."""
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Self
 
@@ -12,19 +11,8 @@ from wtforms import DateField, SearchField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from app.admin.webforms_users import org_unit_choices
+from app.audit_search import AuditFilters
 from app.models import OrgUnit
-
-
-@dataclass(frozen=True)
-class AuditFilters:
-    """What to keep of the audit log; times are naive UTC, as stored."""
-
-    action: str = ""
-    actor: str = ""
-    target_type: str = ""
-    since: datetime | None = None
-    before: datetime | None = None
-    org_unit_id: int | None = None
 
 
 class AuditFilterForm(FlaskForm):
