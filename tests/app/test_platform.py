@@ -156,3 +156,24 @@ def test_error_pages_exist_in_both_languages(app, code):
 
         assert status == code
         assert f'<html lang="{lang}">' in body
+
+
+def test_an_unexpected_error_shows_a_500_page_and_keeps_nothing_half_done(database_url, app):
+    from app import accounts
+    from app.extensions import db
+    from app.models import User
+
+    broken = make_app(database_url, PROPAGATE_EXCEPTIONS=False)
+
+    @broken.route("/boom")
+    def boom():
+        accounts.create_user("half@example.org", PASSWORD)
+        db.session.flush()
+        raise RuntimeError("a bug")
+
+    response = broken.test_client().get("/boom", headers={"Accept": "text/html"})
+
+    assert response.status_code == 500
+    assert b'<html lang="it">' in response.data and b"a bug" not in response.data
+    with broken.app_context():
+        assert db.session.query(User).count() == 0

@@ -10,7 +10,7 @@ from app.auth import tokens
 from app.extensions import db
 from app.models import AuditEvent, OrgUnit, RoleAssignment, User
 from app.scoping import Scope, org_unit_condition, subtree_condition, user_scope, users_condition
-from tests.conftest import PASSWORD, login
+from tests.conftest import PASSWORD, csrf_token, login
 
 MISSING_ID = 987654
 INT_PARAMETER = re.compile(r"<int(?:\([^)]*\))?:(\w+)>")
@@ -181,3 +181,38 @@ def test_every_id_route_answers_out_of_scope_ids_exactly_like_missing_ones(app, 
         assert normalised(out_response, outside) == normalised(missing_response, missing), rule.rule
         checked.append(rule.endpoint)
     assert "admin.user_detail" in checked
+
+
+def _snapshot(app) -> list:
+    """Every row an admin could change, as plain tuples: a refused request must leave them identical."""
+    with app.app_context():
+        users = db.session.execute(select(User.id, User.email, User.active, User.password_hash)).all()
+        roles = db.session.execute(
+            select(RoleAssignment.id, RoleAssignment.role, RoleAssignment.org_unit_id)
+        ).all()
+        units = db.session.execute(select(OrgUnit.id, OrgUnit.name, OrgUnit.path, OrgUnit.parent_id)).all()
+        return [sorted(users), sorted(roles), sorted(units)]
+
+
+def test_every_id_route_refuses_changes_to_out_of_scope_rows_like_missing_ones(app, client, world):
+    checked = []
+    for rule in app.url_map.iter_rules():
+        names = INT_PARAMETER.findall(rule.rule)
+        if "POST" not in rule.methods or not names or any(n in NOT_ORG_UNIT_SCOPED for n in names):
+            continue
+        assert all(n in OUT_OF_SCOPE_IDS for n in names), f"{rule.rule}: add its ids to OUT_OF_SCOPE_IDS"
+        outside = INT_PARAMETER.sub(lambda m: str(OUT_OF_SCOPE_IDS[m.group(1)](world)), rule.rule)
+        missing = INT_PARAMETER.sub(str(MISSING_ID), rule.rule)
+        before = _snapshot(app)
+
+        statuses = [
+            client.post(
+                url, data={"csrf_token": csrf_token(client), "name": "X", "password": PASSWORD}
+            ).status_code
+            for url in (outside, missing)
+        ]
+
+        assert statuses == [404, 404], rule.rule
+        assert _snapshot(app) == before, rule.rule
+        checked.append(rule.endpoint)
+    assert {"admin.user_disable", "admin.user_remove_assignment", "admin.territory_rename"} <= set(checked)
