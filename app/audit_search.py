@@ -8,10 +8,20 @@ from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import N_
 from app.models import AuditEvent, OrgUnit
 from app.scoping import Scope, org_unit_condition
 
 EVENTS_PER_PAGE = 50
+
+# What users call the things audit events point at (the stored value is the model's class name).
+TARGET_TYPES = {
+    "User": N_("User"),
+    "RoleAssignment": N_("Role"),
+    "OrgUnit": N_("Org unit"),
+    "ApiToken": N_("API token"),
+    "Project": N_("Project"),
+}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from wtforms import DateField, SearchField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from app.admin.webforms_users import org_unit_choices
-from app.audit_search import AuditFilters
+from app.audit_search import TARGET_TYPES, AuditFilters
 from app.models import OrgUnit
 
 
@@ -23,13 +23,14 @@ class AuditFilterForm(FlaskForm):
 
     action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
     actor = SearchField(_l("Actor email"), validators=[Optional(), Length(max=254)])
-    target_type = StringField(_l("Target type"), validators=[Optional(), Length(max=64)])
+    target_type = SelectField(_l("Target type"), validators=[Optional()], default="")
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To (included)"), validators=[Optional()])
     org_unit = SelectField(_l("Org unit"), validators=[Optional()], default="")
 
     def with_choices(self, units: list[OrgUnit]) -> Self:
         self.org_unit.choices = [("", _("Any org unit")), *org_unit_choices(units)]
+        self.target_type.choices = [("", _("Anything")), *((k, _(v)) for k, v in TARGET_TYPES.items())]
         return self
 
     def filters(self) -> AuditFilters:

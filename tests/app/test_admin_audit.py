@@ -176,7 +176,7 @@ def seeded(app, territory):
         ("action=role.granted", {"m3"}),
         ("action=%25", set()),
         ("actor=ADA", {"m1", "m4"}),
-        ("target_type=user", {"m3"}),
+        ("target_type=User", {"m3"}),
         ("date_from=2024-03-02&date_to=2024-03-03", {"m2", "m3"}),
         ("date_to=2024-03-01", {"m1"}),
         ("org_unit={ambito_bari}", {"m1", "m2", "m3"}),

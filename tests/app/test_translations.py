@@ -24,11 +24,14 @@ def _catalog(lang: str):
         return read_po(handle)
 
 
+def _is_translated(message) -> bool:
+    forms = message.string if isinstance(message.string, tuple) else (message.string,)
+    return bool(message.id) and all(forms) and not message.fuzzy
+
+
 def test_every_message_in_the_code_has_an_italian_translation():
     catalog = _catalog("it")
-    translated = {
-        m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string and not m.fuzzy
-    }
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if _is_translated(m)}
 
     missing = sorted(_source_messages() - translated)
 
