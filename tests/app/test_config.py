@@ -66,3 +66,21 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_foreign_keys(tmp_path):
         foreign_keys = conn.execute(sa.text("PRAGMA foreign_keys")).scalar()
 
     assert (mode, timeout, foreign_keys) == ("wal", 4321, 1)
+
+
+def test_behind_one_proxy_the_client_address_comes_from_x_forwarded_for(production_env):
+    production_env.setenv("SECRET_KEY", "s" * 64)
+    production_env.setenv("HUMUS_PROXY_COUNT", "1")
+    app = create_app()
+
+    @app.route("/whoami")
+    def whoami():
+        from flask import request
+
+        return request.remote_addr or ""
+
+    response = app.test_client().get(
+        "/whoami", headers={"X-Forwarded-For": "203.0.113.9"}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+    )
+
+    assert response.get_data(as_text=True) == "203.0.113.9"
