@@ -36,7 +36,8 @@ instance/config.py:
 run: install instance/config.py
 	$(FLASK) db upgrade
 	HUMUS_TERRITORY_FILE=$(TERRITORY_FILE) $(FLASK) humus demo
-	SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Serving Humus on http://127.0.0.1:5000 (Ctrl+C to stop)"
+	SESSION_COOKIE_SECURE=false $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - wsgi:app
 
 browser:
 	@test -x /usr/bin/chromium || { \
