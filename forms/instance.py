@@ -1,0 +1,276 @@
+"""The submission codec: the JSON data of the API (DESIGN.md) to the XForm instance XML and back."""
+
+# Decisions, the same in both directions:
+# - an empty answer is omitted from the JSON; on the way in None, "" and [] all mean "not answered".
+#   A group with no answers is omitted too, while a repeat keeps every instance (an empty one is {}),
+#   because count() over a repeat must not change on the way through.
+# - int becomes a JSON int, decimal a JSON float (the XML keeps the text as written, e.g. "12.50"),
+#   boolean a bool, select_multiple and rank a list; every other type (dates too) stays a string.
+# - meta belongs to the server: it is left out of the JSON and refused in it; the instanceID comes
+#   beside the data, and a "uuid:" one is made when it is missing.
+# - template defaults are not applied: an omitted answer is an empty element, so the stored record
+#   says only what was sent. A new fill starts from FormSpec.instance_xml, defaults included.
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+from xml.etree import ElementTree as ET  # noqa: S405 - to build and serialise; parsing goes through defusedxml
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from forms.errors import FormError
+from forms.instance_values import MESSAGES, ValueProblem, decode_value, encode_value, is_empty
+from forms.spec import MULTIPLE_TYPES, NAMESPACES, XFORMS, FormSpec, TemplateNode
+
+Problem = tuple[str, str, str]
+META = "meta"
+_TEMPLATE = f"{{{NAMESPACES['jr']}}}template"
+_MESSAGES = {
+    "not_object": ("the data must be an object keyed by field name",
+                   "i dati devono essere un oggetto per nome di campo"),
+    "instance_id": ("instanceID must be non-empty text", "instanceID deve essere un testo non vuoto"),
+    "meta": ("meta is filled in by the server: send instanceID beside data",
+             "meta è compilato dal server: inviare instanceID accanto a data"),
+    "unknown": ("'{name}' is not a field of this form", "'{name}' non è un campo di questo modulo"),
+    "group": ("expected an object with the group's fields", "atteso un oggetto con i campi del gruppo"),
+    "repeat": ("expected a list of objects, one per repeat",
+               "attesa una lista di oggetti, uno per ripetizione"),
+    "single": ("expected a single value, not an object or a list",
+               "atteso un solo valore, non un oggetto o una lista"),
+    "twice": ("appears more than once but is not a repeat", "compare più volte ma non è una ripetizione"),
+    "nested": ("expected a value, found nested elements", "atteso un valore, trovati elementi annidati"),
+    "dtd": ("a submission may not declare a DTD or entities", "un invio non può dichiarare DTD o entità"),
+    "xml": ("the submission is not well-formed XML (line {line}, column {column})",
+            "l'invio non è XML ben formato (riga {line}, colonna {column})"),
+    "root": ("the submission's root is <{name}>, the form's is <{expected}>",
+             "la radice dell'invio è <{name}>, quella del modulo è <{expected}>"),
+    "form_id": ("the submission is for form '{name}', not '{expected}'",
+                "l'invio è per il modulo '{name}', non '{expected}'"),
+    "version": ("the submission is for version '{name}' of the form, not '{expected}'",
+                "l'invio è per la versione '{name}' del modulo, non '{expected}'"),
+} | MESSAGES  # fmt: skip
+
+
+class InstanceDataError(FormError):
+    """Data or XML that does not fit the form; `problems` lists (field path, English, Italian) messages."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("; ".join(f"{path}: {english}" for path, english, _ in self.problems))
+
+
+def instance_from_data(spec: FormSpec, data: Mapping[str, Any], instance_id: str | None = None) -> ET.Element:
+    """Build the XML instance of `data` (keyed by field name) in template order, with its instanceID."""
+    root_path = spec.template.path
+    if not isinstance(data, Mapping):
+        raise InstanceDataError([_problem(root_path, "not_object")])
+    if instance_id is not None and (not isinstance(instance_id, str) or not instance_id.strip()):
+        raise InstanceDataError([_problem(root_path, "instance_id")])
+    encoder = _Encoder(spec)
+    root = encoder.group(spec.template, data, root_path)
+    if encoder.problems:
+        raise InstanceDataError(encoder.problems)
+    _set_instance_id(spec, root, instance_id or f"uuid:{uuid.uuid4()}")
+    return root
+
+
+def data_from_instance(spec: FormSpec, root: ET.Element) -> dict[str, Any]:
+    """The JSON projection of an XML instance, typed by the binds; the inverse of `instance_from_data`."""
+    decoder = _Decoder(spec)
+    data = decoder.group(spec.template, root, spec.template.path)
+    if decoder.problems:
+        raise InstanceDataError(decoder.problems)
+    return data
+
+
+def instance_to_xml(root: ET.Element) -> bytes:
+    """The instance as UTF-8 XML bytes, as ODK clients submit it."""
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def instance_from_xml(spec: FormSpec, xml: bytes) -> ET.Element:
+    """Parse a submitted instance (no DTD, no entities) and check it answers this form and version."""
+    root = _parse(spec, xml)
+    for element in root.iter():
+        # Some clients keep the XForms namespace; the codec and the engine work on plain names.
+        if isinstance(element.tag, str) and element.tag.startswith(f"{{{XFORMS}}}"):
+            element.tag = element.tag.rsplit("}", 1)[1]
+    problems = _identity_problems(spec, root)
+    if problems:
+        raise InstanceDataError(problems)
+    return root
+
+
+def instance_id(spec: FormSpec, root: ET.Element) -> str | None:
+    """The instanceID an instance carries, or None."""
+    element = _find(root, spec.submission.instance_id_path)
+    return (element.text or None) if element is not None else None
+
+
+def _problem(at: str, kind: str, **values: str) -> Problem:
+    """A (field path, English, Italian) problem from the message table."""
+    english, italian = _MESSAGES[kind]
+    return at, english.format(**values), italian.format(**values)
+
+
+class _Walk:
+    def __init__(self, spec: FormSpec) -> None:
+        self.spec = spec
+        self.problems: list[Problem] = []
+
+    def _add(self, at: str, kind: str, **values: str) -> None:
+        self.problems.append(_problem(at, kind, **values))
+
+
+class _Encoder(_Walk):
+    def group(self, node: TemplateNode, data: Mapping[str, Any], at: str) -> ET.Element:
+        element = ET.Element(node.tag, dict(node.attributes))
+        self._check_keys(node, data, at)
+        for child in node.children:
+            child_at, value = f"{at}/{child.name}", data.get(child.name)
+            if node is self.spec.template and child.name == META:
+                element.append(_from_template(child))
+            elif child.repeat:
+                element.extend(self.repeat(child, value, child_at))
+            elif child.children:
+                element.append(self.group(child, self._mapping(value, child_at), child_at))
+            else:
+                element.append(self.leaf(child, value, child_at))
+        return element
+
+    def repeat(self, node: TemplateNode, value: Any, at: str) -> list[ET.Element]:
+        if value is None:
+            return []
+        if not isinstance(value, list | tuple):
+            self._add(at, "repeat")
+            return []
+        items = [(f"{at}[{n}]", item) for n, item in enumerate(value, 1)]
+        return [self.group(node, self._mapping(item, item_at), item_at) for item_at, item in items]
+
+    def leaf(self, node: TemplateNode, value: Any, at: str) -> ET.Element:
+        element = ET.Element(node.tag, dict(node.attributes))
+        value_type = _value_type(self.spec, node)
+        wrong_shape = isinstance(value, list | tuple) and value_type not in MULTIPLE_TYPES
+        if isinstance(value, Mapping) or (wrong_shape and not is_empty(value)):
+            self._add(at, "single")
+            return element
+        try:
+            element.text = encode_value(value, value_type) or None
+        except ValueProblem as error:
+            self._add(at, error.kind)
+        return element
+
+    def _check_keys(self, node: TemplateNode, data: Mapping[str, Any], at: str) -> None:
+        names = {child.name for child in node.children}
+        for key in data:
+            if node is self.spec.template and key == META:
+                self._add(f"{at}/{key}", "meta")
+            elif key not in names:
+                self._add(f"{at}/{key}", "unknown", name=key)
+
+    def _mapping(self, value: Any, at: str) -> Mapping[str, Any]:
+        if value is None or isinstance(value, Mapping):
+            return value or {}
+        self._add(at, "group")
+        return {}
+
+
+class _Decoder(_Walk):
+    def group(self, node: TemplateNode, element: ET.Element, at: str) -> dict[str, Any]:
+        found = self._children(node, element, at)
+        data = {}
+        for child in node.children:
+            if node is self.spec.template and child.name == META:
+                continue
+            value = self._value(child, found.get(child.name, []), f"{at}/{child.name}")
+            if value is not None:
+                data[child.name] = value
+        return data
+
+    def _value(self, node: TemplateNode, elements: list[ET.Element], at: str) -> Any:
+        if node.repeat:
+            return [self.group(node, element, f"{at}[{n}]") for n, element in enumerate(elements, 1)] or None
+        if len(elements) > 1:
+            self._add(at, "twice")
+        if not elements:
+            return None
+        if node.children:
+            return self.group(node, elements[0], at) or None
+        return self._leaf(node, elements[0], at)
+
+    def _leaf(self, node: TemplateNode, element: ET.Element, at: str) -> Any:
+        if len(element):
+            self._add(at, "nested")
+        if not element.text:
+            return None
+        try:
+            return decode_value(element.text, _value_type(self.spec, node))
+        except ValueProblem as error:
+            self._add(at, error.kind)
+            return None
+
+    def _children(self, node: TemplateNode, element: ET.Element, at: str) -> dict[str, list[ET.Element]]:
+        names = {child.name for child in node.children}
+        found: dict[str, list[ET.Element]] = {}
+        for child in element:
+            name = _local(child.tag)
+            if name not in names:
+                self._add(f"{at}/{name}", "unknown", name=name)
+            elif child.get(_TEMPLATE) is None:
+                found.setdefault(name, []).append(child)
+        return found
+
+
+def _value_type(spec: FormSpec, node: TemplateNode) -> str:
+    bind = spec.binds.get(node.path)
+    return bind.type if bind else "string"
+
+
+def _local(tag: Any) -> str:
+    # Comments and processing instructions have a function as their tag.
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _from_template(node: TemplateNode) -> ET.Element:
+    element = ET.Element(node.tag, dict(node.attributes))
+    element.text = node.default or None
+    element.extend(_from_template(child) for child in node.children)
+    return element
+
+
+def _find(root: ET.Element, path: str | None) -> ET.Element | None:
+    if not path:
+        return None
+    element: ET.Element | None = root
+    for name in path.split("/")[2:]:
+        element = next((child for child in element if _local(child.tag) == name), None)
+        if element is None:
+            return None
+    return element
+
+
+def _set_instance_id(spec: FormSpec, root: ET.Element, value: str) -> None:
+    element = _find(root, spec.submission.instance_id_path)
+    if element is not None:
+        element.text = value
+
+
+def _parse(spec: FormSpec, xml: bytes) -> ET.Element:
+    try:
+        return fromstring(xml, forbid_dtd=True)
+    except DefusedXmlException:
+        raise InstanceDataError([_problem(spec.template.path, "dtd")]) from None
+    except ET.ParseError as error:
+        line, column = (str(n) for n in error.position)
+        raise InstanceDataError([_problem(spec.template.path, "xml", line=line, column=column)]) from None
+
+
+def _identity_problems(spec: FormSpec, root: ET.Element) -> list[Problem]:
+    found = {"root": _local(root.tag), "form_id": root.get("id") or "", "version": root.get("version") or ""}
+    expected = {"root": spec.root_name, "form_id": spec.form_id, "version": spec.version or ""}
+    # A different form makes a version mismatch meaningless: report it alone.
+    kinds = [kind for kind in ("root", "form_id", "version") if found[kind] != expected[kind]]
+    if "form_id" in kinds:
+        kinds = [kind for kind in kinds if kind != "version"]
+    return [_problem(spec.template.path, k, name=found[k], expected=expected[k]) for k in kinds]
