@@ -5,7 +5,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -184,6 +194,136 @@ class AuditEvent(db.Model):
 
     actor: Mapped[User | None] = relationship()
     org_unit: Mapped[OrgUnit | None] = relationship()
+
+
+class VersionStatus(enum.StrEnum):
+    DRAFT = "draft"  # can be test-filled; its test submissions never mix with real data
+    PUBLISHED = "published"  # the version served to operators
+    SUPERSEDED = "superseded"  # was published once; its submissions keep pointing at it
+
+
+class ReviewState(enum.StrEnum):
+    RECEIVED = "received"
+    EDITED = "edited"
+    HAS_ISSUES = "has_issues"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Form(db.Model):
+    """A questionnaire of a project; its content lives in immutable versions."""
+
+    __tablename__ = "forms"
+    __table_args__ = (UniqueConstraint("project_id", "xml_form_id", name="project_form"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    xml_form_id: Mapped[str] = mapped_column(String(255))  # the XForm's id attribute
+    title: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    project: Mapped[Project] = relationship()
+    versions: Mapped[list["FormVersion"]] = relationship(
+        back_populates="form", order_by="FormVersion.id", cascade="all, delete-orphan"
+    )
+
+
+class FormVersion(db.Model):
+    """One upload of a form: the XLSForm verbatim, its XForm and the FormSpec read from it. Never changes."""
+
+    __tablename__ = "form_versions"
+    __table_args__ = (
+        UniqueConstraint("form_id", "version", name="form_version"),
+        _enum_check("status", "status", VersionStatus),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"), index=True)
+    version: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default=VersionStatus.DRAFT)
+    xlsform: Mapped[bytes] = mapped_column(LargeBinary)
+    xlsform_filename: Mapped[str] = mapped_column(String(255))
+    xform: Mapped[str] = mapped_column(Text)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the XForm, as OpenRosa manifests expect
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    published_at: Mapped[datetime | None]
+
+    form: Mapped[Form] = relationship(back_populates="versions")
+    attachments: Mapped[list["FormAttachment"]] = relationship(
+        back_populates="form_version", order_by="FormAttachment.name", cascade="all, delete-orphan"
+    )
+
+
+class FormAttachment(db.Model):
+    """A file a form version references (a CSV for select_one_from_file or pulldata, an image...)."""
+
+    __tablename__ = "form_attachments"
+    __table_args__ = (UniqueConstraint("form_version_id", "name", name="version_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))  # file, image, audio, video, csv, xml
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # None until uploaded: listed as missing
+    md5: Mapped[str | None] = mapped_column(String(32))
+    size: Mapped[int | None]
+    uploaded_at: Mapped[datetime | None]
+
+    form_version: Mapped[FormVersion] = relationship(back_populates="attachments")
+
+
+class Submission(db.Model):
+    """A filled form: the XForm instance XML is the record, `data` its JSON projection for queries."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        # The database, not a check-then-insert, guarantees one row per instanceID and form.
+        UniqueConstraint("form_id", "instance_id", name="form_instance"),
+        _enum_check("review_state", "review_state", ReviewState),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"), index=True)
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id"), index=True)
+    instance_id: Mapped[str] = mapped_column(String(255))
+    # An edit is a new row whose deprecated_id names the instanceID it replaces (ODK's deprecatedID).
+    deprecated_id: Mapped[str | None] = mapped_column(String(255))
+    current: Mapped[bool] = mapped_column(default=True)
+    xml: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    test: Mapped[bool] = mapped_column(default=False)  # filled against a draft version
+    review_state: Mapped[str] = mapped_column(String(16), default=ReviewState.RECEIVED)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    deleted_at: Mapped[datetime | None]
+
+    form: Mapped[Form] = relationship()
+    form_version: Mapped[FormVersion] = relationship()
+    org_unit: Mapped[OrgUnit | None] = relationship()
+    submitter: Mapped[User | None] = relationship()
+
+
+class SubmissionDraft(db.Model):
+    """A web form filled in part and saved to finish later; private to the user who saved it."""
+
+    __tablename__ = "submission_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"), index=True)
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    instance_id: Mapped[str] = mapped_column(String(255), unique=True)  # kept when it is finally submitted
+    xml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    form: Mapped[Form] = relationship()
+    form_version: Mapped[FormVersion] = relationship()
 
 
 # Expression indexes, declared after the classes so they can name their columns.

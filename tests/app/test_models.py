@@ -41,3 +41,56 @@ def test_an_unknown_role_is_refused_by_the_database(app_ctx):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def _form_with_version():
+    from app.models import Form, FormVersion, Project
+
+    project = Project(code="p", name="P")
+    form = Form(project=project, xml_form_id="monitoraggio", title="Monitoraggio")
+    version = FormVersion(
+        form=form,
+        version="1",
+        xlsform=b"x",
+        xlsform_filename="m.xlsx",
+        xform="<h:html/>",
+        spec={},
+        sha256="0",
+    )
+    db.session.add_all([project, form, version])
+    db.session.flush()
+    return form, version
+
+
+def test_a_form_cannot_store_two_submissions_with_the_same_instance_id(app_ctx):
+    from app.models import Submission
+
+    form, version = _form_with_version()
+
+    def submission() -> Submission:
+        return Submission(
+            form=form, form_version=version, instance_id="uuid:1", xml="<data/>", data={}, content_sha256="0"
+        )
+
+    db.session.add(submission())
+    db.session.commit()
+    db.session.add(submission())
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_a_form_cannot_have_two_versions_with_the_same_version_string(app_ctx):
+    from app.models import FormVersion
+
+    form, version = _form_with_version()
+    db.session.commit()
+
+    db.session.add(
+        FormVersion(
+            form=form, version="1", xlsform=b"y", xlsform_filename="m.xlsx", xform="", spec={}, sha256="1"
+        )
+    )
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
