@@ -1,0 +1,57 @@
+"""What an expression is evaluated against: the instance, the context node, secondary data and the clock."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from xml.etree.ElementTree import Element
+
+from forms.xpath.nodes import TreeIndex
+
+# (value, path of the select question) -> label in the current language, for jr:choice-name
+ChoiceLabels = Callable[[str, str], str] | Mapping[str, Mapping[str, str]]
+
+
+@dataclass
+class EvalContext:
+    """The dynamic context of an evaluation.
+
+    `root` is the primary instance's top element (`<data>`), `node` the context node (the field a
+    bind belongs to; defaults to `root`) and `current` the node current() returns (defaults to
+    `node`). `instances` maps secondary instance ids to their `<root>` element (or the `<instance>`
+    element around it). `choice_labels` is a callback `(value, select_path) -> label` or a mapping
+    `select_path -> {value: label}`. `pulldata` maps a CSV name to its rows.
+
+    The context caches the trees' parent links (`trees`); use `at()` to move to another node and
+    keep the cache. The cache notices added and removed nodes by itself.
+    """
+
+    root: Element
+    node: Element | None = None
+    instances: Mapping[str, Element] = field(default_factory=dict)
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    choice_labels: ChoiceLabels | None = None
+    pulldata: Mapping[str, Sequence[Mapping[str, str]]] = field(default_factory=dict)
+    language: str = ""
+    current: Element | None = None
+    rng: random.Random = field(default_factory=random.Random, repr=False)
+    trees: TreeIndex = field(default_factory=TreeIndex, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.now.tzinfo is None:
+            raise ValueError("EvalContext.now must be timezone-aware: today() depends on the zone")
+
+    @property
+    def context_node(self) -> Element:
+        return self.root if self.node is None else self.node
+
+    @property
+    def current_node(self) -> Element:
+        return self.context_node if self.current is None else self.current
+
+    def at(self, node: Element, current: Element | None = None) -> EvalContext:
+        """The same context moved to another node, sharing the tree cache."""
+        return dataclasses.replace(self, node=node, current=current)

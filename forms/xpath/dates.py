@@ -1,0 +1,163 @@
+"""ODK date, time and dateTime strings: parsing, days since the epoch, ISO output and format-date codes."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+
+EPOCH = date(1970, 1, 1)
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=UTC)
+
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_TIME = re.compile(r"(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?")
+
+FORMAT_CODES = frozenset("YymnbdeHhMS3a%")
+
+_MONTHS = {
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+    "it": ["gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic"],
+}
+_WEEKDAYS = {  # Monday first, as datetime.weekday() counts
+    "en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    "it": ["lun", "mar", "mer", "gio", "ven", "sab", "dom"],
+}
+
+
+def parse_date(text: str) -> date | None:
+    """A 'YYYY-MM-DD' calendar date (month and day may have one digit, as JavaRosa allows)."""
+    found = _DATE.fullmatch(text)
+    if found is None:
+        return None
+    try:
+        return date(*map(int, found.groups()))
+    except ValueError:
+        return None
+
+
+def parse_time(text: str, zone: tzinfo | None) -> time | None:
+    """An 'HH:MM[:SS[.fff]][offset]' time; without an offset it is taken to be in `zone`."""
+    found = _TIME.fullmatch(text)
+    if found is None:
+        return None
+    hour, minute, second, fraction, offset = found.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    try:
+        zone = _offset(offset) if offset else zone
+        return time(int(hour), int(minute), int(second or 0), micro, tzinfo=zone)
+    except ValueError:
+        return None
+
+
+def parse_datetime(text: str, zone: tzinfo) -> datetime | None:
+    """A dateTime, or a date taken as its midnight; values without an offset are taken to be in `zone`."""
+    day_text, _, time_text = text.partition("T")
+    day = parse_date(day_text)
+    if day is None:
+        return None
+    if not time_text:
+        return datetime.combine(day, time(), zone)
+    moment = parse_time(time_text, zone)
+    return None if moment is None else datetime.combine(day, moment)
+
+
+def _offset(text: str) -> tzinfo:
+    if text == "Z":
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    minutes = int(digits[2:] or 0)
+    if minutes >= 60:
+        raise ValueError(f"offset minutes out of range: {text}")
+    delta = timedelta(hours=int(digits[:2]), minutes=minutes)
+    return timezone(sign * delta)
+
+
+def days_from_string(text: str) -> float | None:
+    """Days since 1970-01-01: whole days for a date, fractional days (UTC) for a dateTime."""
+    if "T" not in text:
+        day = parse_date(text)
+        return None if day is None else float((day - EPOCH).days)
+    moment = parse_datetime(text, UTC)  # ODK dateTimes carry an offset; a bare one is read as UTC
+    return None if moment is None else days_since_epoch(moment)
+
+
+def days_since_epoch(moment: datetime) -> float:
+    return (moment - _EPOCH_UTC) / timedelta(days=1)
+
+
+def moment_from_days(days: float, zone: tzinfo) -> datetime | None:
+    """The instant a number of days after the epoch, seen in `zone`; None when out of range."""
+    if not math.isfinite(days):
+        return None
+    try:
+        return (_EPOCH_UTC + timedelta(days=days)).astimezone(zone)
+    except OverflowError:
+        return None
+
+
+def date_from_days(days: float) -> date | None:
+    """The calendar date a number of days after the epoch (fractions are dropped towards the past)."""
+    if not math.isfinite(days):
+        return None
+    try:
+        return EPOCH + timedelta(days=math.floor(days))
+    except OverflowError:
+        return None
+
+
+def date_string(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+
+
+def datetime_string(moment: datetime) -> str:
+    """ISO 8601 with milliseconds and the offset, as ODK dateTime values are written."""
+    offset = moment.utcoffset() or timedelta()
+    sign = "-" if offset < timedelta() else "+"
+    minutes = abs(offset) // timedelta(minutes=1)
+    clock = f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}"
+    return f"{date_string(moment)}T{clock}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def format_moment(moment: datetime, pattern: str, language: str) -> str:
+    """Apply format-date codes (%Y %y %m %n %b %d %e %H %h %M %S %3 %a %%); others stay as written."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        code = pattern[index + 1] if char == "%" and index + 1 < len(pattern) else ""
+        if code in FORMAT_CODES:
+            out.append(_format_code(moment, code, language))
+            index += 2
+        else:
+            out.append(char)
+            index += 1
+    return "".join(out)
+
+
+def _format_code(moment: datetime, code: str, language: str) -> str:
+    names = language_code(language)
+    fields = {
+        "Y": f"{moment.year:04d}",
+        "y": f"{moment.year:04d}"[2:],
+        "m": f"{moment.month:02d}",
+        "n": str(moment.month),
+        "b": _MONTHS[names][moment.month - 1],
+        "d": f"{moment.day:02d}",
+        "e": str(moment.day),
+        "H": f"{moment.hour:02d}",
+        "h": str(moment.hour),
+        "M": f"{moment.minute:02d}",
+        "S": f"{moment.second:02d}",
+        "3": f"{moment.microsecond // 1000:03d}",
+        "a": _WEEKDAYS[names][moment.weekday()],
+        "%": "%",
+    }
+    return fields[code]
+
+
+def language_code(language: str) -> str:
+    """Pick the month and day names for a form language such as 'Italiano (it)', 'it' or 'English'."""
+    found = re.search(r"\(([A-Za-z]{2,3})[^)]*\)\s*$", language)
+    code = (found.group(1) if found else language[:2]).lower()
+    return code if code in _MONTHS else "en"

@@ -1,0 +1,53 @@
+"""Compiled expressions: evaluate against an EvalContext, or list the instance paths they read."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from forms.xpath.context import EvalContext
+from forms.xpath.errors import XPathEvaluationError, XPathReferenceError
+from forms.xpath.evaluator import evaluate
+from forms.xpath.parser import parse
+from forms.xpath.references import find_references, instance_ids
+from forms.xpath.tree import Expr
+from forms.xpath.values import Value
+
+
+@dataclass(frozen=True)
+class Expression:
+    """An XPath expression, parsed once; `text` is what the form says (and all that equality compares)."""
+
+    text: str
+    tree: Expr = field(compare=False, repr=False)
+
+    def evaluate(self, context: EvalContext) -> Value:
+        """A str, float, bool or list of nodes (ElementTree elements, or Attribute/Document nodes)."""
+        try:
+            return evaluate(self.tree, context)
+        except XPathEvaluationError as error:
+            raise XPathEvaluationError(f"Cannot evaluate {self.text!r}: {error}") from None
+
+    def references(self, context_path: str) -> set[str]:
+        """Absolute paths in the primary instance that the expression reads, for a field at `context_path`."""
+        return set(_references(self, context_path))
+
+    @property
+    def instance_references(self) -> set[str]:
+        """Ids of the secondary instances named in instance('id')."""
+        return set(instance_ids(self.tree))
+
+
+@functools.lru_cache(maxsize=4096)
+def _references(expression: Expression, context_path: str) -> frozenset[str]:
+    try:
+        return find_references(expression.tree, context_path)
+    except XPathReferenceError as error:
+        message = f"In {expression.text!r} (for {context_path}): {error}."
+        raise XPathReferenceError(message) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_expression(text: str) -> Expression:
+    """Parse an expression once; raises XPathSyntaxError with a message naming it and the problem."""
+    return Expression(text, parse(text))
