@@ -36,6 +36,7 @@ def _points(values: tuple[Value, ...]) -> list[LatLong] | None:
     return None if any(point is None for point in points) else points  # type: ignore[return-value]
 
 
+@function("enclosed-area", 1)  # JavaRosa's older name, still in circulating forms
 @function("area", 1)
 def area(scope: Scope, shape: Value) -> float:
     """Enclosed area in square metres on a sphere, by JavaRosa's fan of triangles; NaN for bad input."""

@@ -266,6 +266,7 @@ CASES = [
     ("pulldata('nope', 'a', 'b', 'c')", ""),
     # geography, with JavaRosa's reference figures
     (f"area('{PATH_1}')", 151_452.0),
+    (f"enclosed-area('{PATH_1}')", 151_452.0),
     (f"distance('{PATH_1}')", 1_801.0),
     ("distance('0 0; 0 1')", EQUATOR_DEGREE),
     ("distance('0 0 0 0', '0 90 0 0')", EQUATOR_DEGREE * 90),

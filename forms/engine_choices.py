@@ -1,0 +1,206 @@
+"""Choices as a select offers them (static items, or an itemset filtered in place); the evaluation context."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import datetime
+from pathlib import PurePosixPath
+from xml.etree.ElementTree import Element  # noqa: S405 - reading trees only
+
+from forms.engine_model import local
+from forms.engine_plan import Plan, rows_element
+from forms.engine_text import form_language, render
+from forms.spec import Control, FormSpec, Itemset, render_parts
+from forms.xpath import EvalContext, XPathError, compile_expression
+from forms.xpath.nodes import TreeIndex
+
+Rows = Sequence[Mapping[str, str]]
+Attachments = Mapping[str, Rows]
+Option = tuple[str, str]
+_ROWS_CACHE: dict[int, tuple[Rows, Element]] = {}
+_ROWS_CACHE_SIZE = 64
+# Filters that look at an item's place in the list cannot be applied to a narrowed list.
+_POSITIONAL = ("position(", "last(", "randomize(", "count(", "preceding", "following")
+
+
+def make_context(
+    spec: FormSpec,
+    plan: Plan,
+    root: Element,
+    *,
+    now: datetime,
+    language: str | None,
+    attachments: Attachments | None,
+) -> EvalContext:
+    """The context every expression of one evaluation shares: instances, attachments, clock, language."""
+    lang = form_language(spec, language)
+    instances = {**plan.instances, **_attached_instances(spec, attachments or {})}
+    return EvalContext(
+        root=root,
+        instances=instances,
+        now=now,
+        choice_labels=_choice_labels(spec, instances, lang),
+        pulldata=_pulldata_sources(attachments or {}),
+        language=lang or "",
+    )
+
+
+def _attached_instances(spec: FormSpec, attachments: Attachments) -> dict[str, Element]:
+    found = {}
+    for instance in spec.secondary_instances.values():
+        rows = _rows_for(instance.id, instance.src, attachments)
+        if rows is not None:
+            found[instance.id] = _cached_rows_element(rows)
+    return found
+
+
+def _rows_for(instance_id: str, src: str | None, attachments: Attachments) -> Rows | None:
+    if not src:
+        return None
+    filename = PurePosixPath(src.split("://", 1)[-1]).name
+    for key in (filename, instance_id, f"{instance_id}.csv"):
+        if key in attachments:
+            return attachments[key]
+    return None
+
+
+def _cached_rows_element(rows: Rows) -> Element:
+    # The same attachment rows come back on every request; building their tree once saves milliseconds.
+    cached = _ROWS_CACHE.get(id(rows))
+    if cached is not None and cached[0] is rows:
+        return cached[1]
+    if len(_ROWS_CACHE) >= _ROWS_CACHE_SIZE:
+        _ROWS_CACHE.clear()
+    element = rows_element(rows)
+    _ROWS_CACHE[id(rows)] = (rows, element)  # keeping `rows` alive keeps its id from being reused
+    return element
+
+
+def _pulldata_sources(attachments: Attachments) -> dict[str, Rows]:
+    # pulldata('fruits', ...) names the CSV without its extension.
+    sources = dict(attachments)
+    sources.update({PurePosixPath(name).stem: rows for name, rows in attachments.items()})
+    return sources
+
+
+def _choice_labels(spec: FormSpec, instances: Mapping[str, Element], lang: str | None) -> Callable:
+    def label(value: str, select_path: str) -> str:
+        control = spec.control(select_path)
+        if control is None:
+            return ""
+        for choice in control.choices:
+            if choice.value == value:
+                return _plain(spec.text(choice.label_id, lang) if choice.label_id else None, choice.label)
+        if control.itemset is not None:
+            return _itemset_label(spec, control.itemset, instances, value, lang)
+        return ""
+
+    return label
+
+
+def _plain(translated: tuple | None, parts: tuple) -> str:
+    return render_parts(translated or parts, lambda _: "")
+
+
+def _itemset_label(
+    spec: FormSpec, itemset: Itemset, instances: Mapping[str, Element], value: str, lang: str | None
+) -> str:
+    root = instances.get(itemset.instance_id or "")
+    for item in root if root is not None else ():
+        fields = _fields(item)
+        if fields.get(itemset.value_ref) == value:
+            return _plain(None, spec.item_label(itemset, fields, lang))
+    return ""
+
+
+def _fields(item: Element) -> dict[str, str]:
+    return {local(child.tag): child.text or "" for child in item}
+
+
+def options(spec: FormSpec, control: Control, node: Element, context: EvalContext) -> list[Option] | None:
+    """The (value, label) pairs a select offers at `node`, labels in the context's language.
+
+    None when they cannot be known: the itemset reads an attachment that was not given.
+    """
+    lang = context.language or None
+    here = context.at(node, current=node)
+    if control.itemset is None:
+        return [
+            (c.value, render((spec.text(c.label_id, lang) if c.label_id else None) or c.label, here))
+            for c in control.choices
+        ]
+    items = itemset_items(control.itemset, here)
+    if items is None:
+        return None
+    return [
+        (
+            fields.get(control.itemset.value_ref, ""),
+            render(spec.item_label(control.itemset, fields, lang), here),
+        )
+        for fields in items
+    ]
+
+
+def option_values(
+    plan: Plan, control: Control, node: Element, context: EvalContext, chosen: Collection[str]
+) -> frozenset[str] | None:
+    """Which values the select offers at `node`, at least among `chosen`; None when it cannot be known.
+
+    An itemset that reads nothing from the answers is computed once per form. Otherwise, when its filter
+    judges each item on its own, only the items holding a chosen value are filtered: a choice among the
+    257 comuni of Puglia then costs one item, not 257.
+    """
+    if control.itemset is None:
+        return frozenset(choice.value for choice in control.choices)
+    itemset = control.itemset
+    cached = plan.constant_options.get(itemset.nodeset)
+    if cached is not None:
+        return cached
+    constant = _constant(itemset, plan, control.ref or "")
+    here = context.at(node, current=node)
+    if not constant and _item_by_item(itemset) and itemset.instance_id in context.instances:
+        here = _narrowed(here, itemset, chosen)
+    items = itemset_items(itemset, here)
+    if items is None:
+        return None
+    values = frozenset(fields.get(itemset.value_ref, "") for fields in items)
+    if constant:
+        plan.constant_options[itemset.nodeset] = values
+    return values
+
+
+def _item_by_item(itemset: Itemset) -> bool:
+    return not any(word in itemset.nodeset for word in _POSITIONAL)
+
+
+def _narrowed(context: EvalContext, itemset: Itemset, chosen: Collection[str]) -> EvalContext:
+    instance_id = itemset.instance_id or ""
+    source = context.instances[instance_id]
+    narrow = Element("root")
+    narrow.extend(
+        copy.deepcopy(item) for item in source if (item.findtext(itemset.value_ref) or "") in chosen
+    )
+    # A tree index of its own, so the full list is never walked to index this small one.
+    instances = {**context.instances, instance_id: narrow}
+    return dataclasses.replace(context, instances=instances, trees=TreeIndex())
+
+
+def _constant(itemset: Itemset, plan: Plan, path: str) -> bool:
+    expression = compile_expression(itemset.nodeset)
+    inline = itemset.instance_id in plan.instances
+    return inline and not expression.references(path) and "randomize" not in itemset.nodeset
+
+
+def itemset_items(itemset: Itemset, context: EvalContext) -> list[dict[str, str]] | None:
+    """The items an itemset selects, as dicts of their children; None when its instance is missing."""
+    if itemset.instance_id is not None and itemset.instance_id not in context.instances:
+        return None
+    try:
+        found = compile_expression(itemset.nodeset).evaluate(context)
+    except XPathError:
+        return []
+    if not isinstance(found, list):
+        return []
+    return [_fields(item) for item in found if isinstance(item, Element)]
