@@ -1,0 +1,121 @@
+"""The widgets of a fill page, built from the FormSpec and an Evaluation of the instance being filled."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from xml.etree.ElementTree import Element  # noqa: S405 - building trees only; parsing goes through defusedxml
+
+from forms import engine
+from forms.engine_choices import Attachments
+from forms.spec import Control, FormSpec
+from forms.webform import INPUT_TYPES, UNSUPPORTED, Widget, locate
+
+
+@dataclass(frozen=True)
+class PageContext:
+    spec: FormSpec
+    evaluation: engine.Evaluation
+    language: str | None
+    now: datetime
+    attachments: Attachments | None = None
+
+    @property
+    def root(self) -> Element:
+        # Labels and choices read the model, which keeps answers the stored record will drop.
+        return self.evaluation.model if self.evaluation.model is not None else self.evaluation.root
+
+
+def build_widgets(page: PageContext) -> list[Widget]:
+    """The page's widgets in body order, with relevance, values, choices and messages per instance path."""
+    errors: dict[str, list[str]] = {}
+    for found in page.evaluation.problems:
+        errors.setdefault(found.path, []).append(found.message(page.language or "it"))
+    return [w for c in page.spec.controls if (w := _widget(page, c, {}, errors)) is not None]
+
+
+def _widget(page: PageContext, control: Control, at: dict[str, str], errors: dict) -> Widget | None:
+    if control.ref is None:
+        return None
+    path = _resolve(control.ref, at)
+    if control.kind == "group" and len(control.children) == 1 and control.children[0].kind == "repeat":
+        return _repeat(page, control, control.children[0], path, at, errors)
+    if control.kind == "repeat":
+        return _repeat(page, control, control, path, at, errors)
+    state = page.evaluation.fields.get(path)
+    widget = Widget(kind=_kind(page.spec, control), path=path, appearance=control.appearance or "")
+    _describe(page, widget, control, state, errors)
+    if control.kind == "group":
+        widget.children = [w for c in control.children if (w := _widget(page, c, at, errors)) is not None]
+    elif widget.kind in {"select1", "select"}:
+        widget.choices = engine.choices(
+            page.spec, page.root, path, language=page.language, attachments=page.attachments, now=page.now
+        )
+    return widget
+
+
+def _describe(page: PageContext, widget: Widget, control: Control, state, errors: dict) -> None:
+    widget.label = _text(page, control, widget.path, engine.render_label)
+    widget.hint = _text(page, control, widget.path, engine.render_hint)
+    widget.errors = errors.get(widget.path, [])
+    if state is not None:
+        widget.relevant, widget.required, widget.readonly = state.relevant, state.required, state.readonly
+    element = locate(page.root, widget.path)
+    # From the model, so a question hidden by skip logic keeps its answer should it come back.
+    widget.value = (element.text or "") if element is not None and not len(element) else ""
+    bind = page.spec.binds.get(control.ref or "")
+    if bind is not None and widget.kind == "input":
+        widget.input_type = INPUT_TYPES.get(bind.type, "text")
+        widget.step = {"int": "1", "decimal": "any"}.get(bind.type)
+
+
+def _text(page: PageContext, control: Control, path: str, render) -> str:
+    try:
+        return render(page.spec, control, page.root, path, page.language, now=page.now)
+    except (engine.EngineError, KeyError, ValueError):
+        return ""
+
+
+def _repeat(page: PageContext, outer: Control, repeat: Control, path: str, at: dict, errors: dict) -> Widget:
+    widget = Widget(kind="repeat", path=path, appearance=outer.appearance or "")
+    widget.label = _text(page, outer, path + "[1]", engine.render_label) if outer.label else ""
+    template = repeat.ref or ""
+    for entry in _entries(page, path):
+        inner = {**at, template: entry}
+        entry_widget = Widget(kind="group", path=entry)
+        state = page.evaluation.fields.get(entry)
+        entry_widget.relevant = state.relevant if state is not None else True
+        entry_widget.children = [
+            w for c in repeat.children if (w := _widget(page, c, inner, errors)) is not None
+        ]
+        widget.entries.append(entry_widget)
+    widget.relevant = any(e.relevant for e in widget.entries) or not widget.entries
+    widget.can_add = not repeat.repeat_count and not repeat.no_add_remove
+    return widget
+
+
+def _entries(page: PageContext, path: str) -> list[str]:
+    pattern = re.compile(re.escape(path) + r"\[(\d+)\]$")
+    return [p for p in page.evaluation.fields if pattern.match(p)]
+
+
+def _resolve(ref: str, at: dict[str, str]) -> str:
+    """The instance path of a template path inside the repeat instances given (innermost first)."""
+    for template in sorted(at, key=len, reverse=True):
+        if ref == template or ref.startswith(template + "/"):
+            return at[template] + ref[len(template) :]
+    return ref
+
+
+def _kind(spec: FormSpec, control: Control) -> str:
+    if control.kind in {"group", "repeat", "trigger"}:
+        return control.kind
+    bind = spec.binds.get(control.ref or "")
+    if control.kind == "upload" or (bind is not None and bind.type in UNSUPPORTED):
+        return "unsupported"
+    if spec.is_note(control):
+        return "note"
+    if control.kind in {"select1", "select"}:
+        return control.kind
+    if control.kind == "input" and "multiline" in (control.appearance or ""):
+        return "textarea"
+    return "input" if control.kind in {"input", "range"} else "unsupported"
