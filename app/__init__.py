@@ -37,9 +37,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     errors.init_app(app)
 
-    from app import admin, api, auth, cli, home
+    from app import admin, api, auth, cli, home, surveys
 
-    for blueprint in (auth.bp, home.bp, admin.bp, api.bp):
+    for blueprint in (auth.bp, home.bp, admin.bp, api.bp, surveys.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

@@ -31,6 +31,10 @@ def role_label(role: str) -> str:
 def home_tasks(allowed: set[str]) -> list[Task]:
     """The tasks open to a user with these permissions, in the order a newcomer needs them."""
     tasks: list[Task] = []
+    if "design_forms" in allowed:
+        tasks.append(
+            Task(_("Forms"), _("Upload XLSForms, publish versions, download them."), url_for("surveys.index"))
+        )
     if "manage_users" in allowed:
         tasks.append(
             Task(
@@ -68,7 +72,7 @@ class MenuItem:
 
 def main_menu(allowed: set[str]) -> list[MenuItem]:
     """The header menu for these permissions, marking the section the current page belongs to."""
-    entries = [(url_for("home.index"), _("Home"))]
+    entries = [(url_for("home.index"), _("Home")), (url_for("surveys.index"), _("Forms"))]
     if "manage_users" in allowed:
         entries.append((url_for("admin.users"), _("Users")))
     if "manage_territory" in allowed:

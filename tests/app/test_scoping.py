@@ -137,6 +137,9 @@ OUT_OF_SCOPE_IDS = {
 NOT_ORG_UNIT_SCOPED = {
     "token_id": "API tokens belong to one person, not to an org unit (see test_auth.py)",
     "project_id": "projects span the whole network; their rows are scoped through what they contain",
+    "form_id": "forms belong to projects, not org units: test_surveys.py checks other projects' forms 404",
+    "version_id": "versions are reached through their form (see form_id)",
+    "submission_id": "a receipt is shown only to the person who submitted it (see test_fill.py)",
 }
 
 

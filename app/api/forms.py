@@ -1,0 +1,77 @@
+"""JSON API for forms: upload an XLSForm, list forms, read one."""
+
+from flask import jsonify, request, url_for
+from flask_babel import gettext as _
+
+from app.api import bp
+from app.api.auth import api_user, token_required
+from app.models import Form
+from app.permissions import Permission, user_can
+from app.surveys import services
+from app.surveys.problems import problem_dicts
+from forms.errors import FormDefinitionError
+
+
+def _error(message: str, status: int = 400):
+    return jsonify(errors=[{"sheet": None, "row": None, "column": None, "message": message}]), status
+
+
+@bp.post("/forms")
+@token_required
+def upload_form():
+    """Upload an XLSForm (multipart field `xlsform`, optional `project`)."""
+    user = api_user()
+    if not user_can(user, Permission.DESIGN_FORMS):
+        return _error(_("You cannot upload forms."), 403)
+    upload = request.files.get("xlsform")
+    if upload is None or not upload.filename:
+        return _error(_("Send the XLSForm file in the multipart field “xlsform”."))
+    try:
+        project = services.project_by_reference(user, request.form.get("project"))
+        result = services.upload_form(user, project, upload.read(), upload.filename, _wants_publish())
+    except FormDefinitionError as exc:
+        return jsonify(errors=problem_dicts(exc.problems)), 400
+    except services.SurveyError as exc:
+        return _error(str(exc))
+    body = _form_summary(result.version.form) | {"warnings": problem_dicts(result.warnings)}
+    return jsonify(body), 201
+
+
+def _wants_publish() -> bool:
+    return request.args.get("publish", "").lower() in {"1", "true", "yes"}
+
+
+@bp.get("/forms")
+@token_required
+def list_forms():
+    """The forms of the projects the token's user works in."""
+    return jsonify([_form_summary(form) for form in services.visible_forms(api_user())])
+
+
+@bp.get("/forms/<int:form_id>")
+@token_required
+def get_form(form_id: int):
+    """One form with its versions."""
+    form = services.form_or_404(api_user(), form_id)
+    versions = [
+        {
+            "version": v.version,
+            "status": v.status,
+            "published_at": v.published_at and v.published_at.isoformat(),
+        }
+        for v in form.versions
+    ]
+    return jsonify(_form_summary(form) | {"versions": versions})
+
+
+def _form_summary(form: Form) -> dict[str, object]:
+    published = services.published_version(form)
+    return {
+        "id": form.id,
+        "form_id": form.xml_form_id,
+        "title": form.title,
+        "project": form.project.code,
+        "version": published.version if published else form.versions[-1].version,
+        "url": url_for("surveys.detail", form_id=form.id, _external=True),
+        "fill_url": url_for("surveys.fill", form_id=form.id, _external=True),
+    }

@@ -1,0 +1,54 @@
+"""JSON API for submissions: record one (validated by the engine), list those in scope."""
+
+from flask import jsonify, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from app.api import bp
+from app.api.auth import api_user, token_required
+from app.models import Submission
+from app.surveys import services
+from app.surveys import submissions as recording
+
+
+@bp.post("/forms/<int:form_id>/submissions")
+@token_required
+def create_submission(form_id: int):
+    """Record `{"data", "instanceID"?, "org_unit"?}`: 201 new, 200 same again, 409 different, 422 invalid."""
+    form = services.form_or_404(api_user(), form_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        message = _("Send a JSON object with the answers in “data”.")
+        return jsonify(errors=[{"field": None, "message": message}]), 422
+    try:
+        recorded = recording.record_submission(
+            api_user(), form, body["data"], body.get("instanceID"), body.get("org_unit"), str(get_locale())
+        )
+    except recording.SubmissionInvalid as exc:
+        return jsonify(errors=[{"field": e.field, "message": e.message} for e in exc.errors]), 422
+    except recording.SubmissionRefused as exc:
+        return jsonify(errors=[{"field": exc.field, "message": str(exc)}]), exc.status
+    except recording.SubmissionConflict as exc:
+        return jsonify(errors=[{"field": "instanceID", "message": str(exc)}]), 409
+    row = recorded.submission
+    return jsonify(id=row.id, instanceID=row.instance_id), 201 if recorded.created else 200
+
+
+@bp.get("/forms/<int:form_id>/submissions")
+@token_required
+def list_submissions(form_id: int):
+    """The submissions of a form inside the token user's scope, as JSON."""
+    form = services.form_or_404(api_user(), form_id)
+    return jsonify([_summary(row) for row in recording.submissions_in_scope(api_user(), form)])
+
+
+def _summary(row: Submission) -> dict[str, object]:
+    return {
+        "id": row.id,
+        "instanceID": row.instance_id,
+        "version": row.form_version.version,
+        "submitted_at": row.created_at.isoformat() + "Z",
+        "org_unit": row.org_unit.code if row.org_unit else None,
+        "review_state": row.review_state,
+        "data": row.data,
+    }

@@ -1,0 +1,190 @@
+"""What researchers do with forms: upload an XLSForm, publish a version, find the forms they may see."""
+
+import hashlib
+from dataclasses import dataclass
+
+from flask import abort
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import audit
+from app.extensions import db
+from app.models import Form, FormAttachment, FormVersion, Project, User, VersionStatus, utcnow
+from app.permissions import Permission, roles_with
+from forms.errors import FormProblem
+from forms.spec import FormSpec
+from forms.upload import prepare_form
+from forms.xlsform import LoadedForm
+
+_SPECS: dict[str, FormSpec] = {}
+_MAX_SPECS = 64
+
+
+class SurveyError(ValueError):
+    """A form operation that cannot be done; the message is for the person who asked."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """The outcome of an upload: the new version and the warnings worth showing."""
+
+    version: FormVersion
+    warnings: tuple[FormProblem, ...]
+    created_form: bool
+
+
+def project_ids(user: User, permission: Permission | None = None) -> set[int] | None:
+    """The projects where the user holds a role (granting `permission`, if given); None means all of them."""
+    wanted = roles_with(permission) if permission else None
+    ids: set[int] = set()
+    for assignment in user.assignments:
+        if wanted is not None and assignment.role not in wanted:
+            continue
+        if assignment.project_id is None:
+            return None
+        ids.add(assignment.project_id)
+    return ids
+
+
+def projects_for(user: User, permission: Permission) -> list[Project]:
+    """The projects a user may act in with this permission, by name."""
+    ids = project_ids(user, permission)
+    query = select(Project).order_by(Project.name)
+    if ids is not None:
+        query = query.where(Project.id.in_(ids))
+    return list(db.session.scalars(query))
+
+
+def visible_forms(user: User) -> list[Form]:
+    """The forms of the projects where the user holds any role."""
+    ids = project_ids(user)
+    query = select(Form).order_by(Form.title)
+    if ids is not None:
+        query = query.where(Form.project_id.in_(ids))
+    return list(db.session.scalars(query))
+
+
+def form_or_404(user: User, form_id: int, permission: Permission | None = None) -> Form:
+    """A form of a project the user works in; anything else answers 404 like a missing id."""
+    form = db.session.get(Form, form_id)
+    ids = project_ids(user, permission)
+    if form is None or (ids is not None and form.project_id not in ids):
+        abort(404)
+    return form
+
+
+def can_design(user: User, form: Form) -> bool:
+    ids = project_ids(user, Permission.DESIGN_FORMS)
+    return ids is None or form.project_id in ids
+
+
+def published_version(form: Form) -> FormVersion | None:
+    return next((v for v in reversed(form.versions) if v.status == VersionStatus.PUBLISHED), None)
+
+
+def upload_form(user: User, project: Project, data: bytes, filename: str, publish: bool = False) -> Upload:
+    """Convert an XLSForm and store it as a new version of its form; raise FormDefinitionError or SurveyError.
+
+    A brand-new form is published at once so it can be filled; a new version of an existing form stays a
+    draft until published, unless `publish` asks for it.
+    """
+    prepared = prepare_form(data, filename)
+    loaded = prepared.loaded
+    form, created = _form_for(project, loaded, user)
+    version = _new_version(form, loaded, prepared.spec, data, filename, user)
+    audit.record("form.uploaded", form, version=version.version, filename=filename)
+    if created or publish:
+        _publish(version)
+    db.session.commit()
+    return Upload(version, prepared.warnings, created)
+
+
+def _form_for(project: Project, loaded: LoadedForm, user: User) -> tuple[Form, bool]:
+    form = db.session.scalars(
+        select(Form).where(Form.project_id == project.id, Form.xml_form_id == loaded.form_id)
+    ).first()
+    if form is not None:
+        form.title = loaded.title
+        return form, False
+    form = Form(project=project, xml_form_id=loaded.form_id, title=loaded.title, created_by_id=user.id)
+    db.session.add(form)
+    return form, True
+
+
+def _new_version(
+    form: Form, loaded: LoadedForm, spec: FormSpec, data: bytes, filename: str, user: User
+) -> FormVersion:
+    version_string = loaded.version or utcnow().strftime("%Y%m%d%H%M%S")
+    if any(v.version == version_string for v in form.versions):
+        raise SurveyError(
+            _(
+                "Version %(version)s of this form already exists: change the version in the settings sheet "
+                "and upload it again.",
+                version=version_string,
+            )
+        )
+    version = FormVersion(
+        form=form,
+        version=version_string,
+        xlsform=data,
+        xlsform_filename=filename[:255],
+        xform=loaded.xform,
+        spec=spec.to_dict(),
+        sha256=hashlib.sha256(loaded.xform.encode()).hexdigest(),
+        created_by_id=user.id,
+    )
+    for expected in loaded.attachments_expected:
+        version.attachments.append(FormAttachment(name=expected.filename, kind=expected.kind))
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def publish_version(user: User, version: FormVersion) -> None:
+    """Make a draft the version served to operators; the previous one is kept, superseded."""
+    if version.status != VersionStatus.DRAFT:
+        raise SurveyError(_("Only a draft can be published."))
+    _publish(version)
+    audit.record("form.published", version.form, version=version.version, actor=user)
+    db.session.commit()
+
+
+def _publish(version: FormVersion) -> None:
+    current = published_version(version.form)
+    if current is not None and current is not version:
+        current.status = VersionStatus.SUPERSEDED
+    version.status = VersionStatus.PUBLISHED
+    version.published_at = utcnow()
+
+
+def spec_of(version: FormVersion) -> FormSpec:
+    """The FormSpec of a version, decoded once per process and shared: the engine caches its compiled logic
+    per spec object. Keyed by the XForm's digest, since the spec is read from the XForm alone."""
+    spec = _SPECS.get(version.sha256)
+    if spec is None:
+        spec = _SPECS[version.sha256] = FormSpec.from_dict(version.spec)
+        while len(_SPECS) > _MAX_SPECS:
+            _SPECS.pop(next(iter(_SPECS)))
+    return spec
+
+
+def version_or_404(form: Form, version_id: int) -> FormVersion:
+    version = next((v for v in form.versions if v.id == version_id), None)
+    if version is None:
+        abort(404)
+    return version
+
+
+def project_by_reference(user: User, reference: str | None) -> Project:
+    """The project named by code or id, or the only one the user may design forms in."""
+    allowed = projects_for(user, Permission.DESIGN_FORMS)
+    if reference:
+        found = [p for p in allowed if reference in (p.code, str(p.id))]
+        if not found:
+            raise SurveyError(_("Unknown project, or one where you cannot upload forms: %(p)s.", p=reference))
+        return found[0]
+    if len(allowed) == 1:
+        return allowed[0]
+    if not allowed:
+        raise SurveyError(_("You cannot upload forms in any project."))
+    raise SurveyError(_("Say which project the form belongs to."))

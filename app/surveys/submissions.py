@@ -1,0 +1,220 @@
+"""Recording submissions: validated by the engine, stored once per instanceID, scoped to the submitter."""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from xml.etree.ElementTree import Element  # noqa: S405 - type only; parsing goes through defusedxml
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app import audit
+from app.extensions import db
+from app.models import Form, FormVersion, OrgUnit, Submission, User
+from app.permissions import Permission, roles_with
+from app.scoping import Scope, org_unit_condition, user_scope
+from app.surveys.services import published_version, spec_of
+from forms import engine
+from forms.instance import (
+    InstanceDataError,
+    data_from_instance,
+    instance_from_data,
+    instance_id,
+    instance_to_xml,
+)
+from forms.spec import FormSpec
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class SubmissionInvalid(Exception):
+    """The answers do not satisfy the form: nothing was stored."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+class SubmissionConflict(Exception):
+    """The instanceID is already stored with different content."""
+
+
+class SubmissionRefused(Exception):
+    """The submission cannot be accepted for a reason the message explains (no version, no org unit...)."""
+
+    def __init__(self, message: str, status: int = 422, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Recorded:
+    submission: Submission
+    created: bool  # False: the very same submission was already stored
+
+
+def fill_scope(user: User, form: Form) -> Scope:
+    return user_scope(user, roles=roles_with(Permission.FILL_FORMS), project_id=form.project_id)
+
+
+def read_scope(user: User, form: Form) -> Scope:
+    return user_scope(user, roles=roles_with(Permission.READ_DATA), project_id=form.project_id)
+
+
+def record_instance(user: User, form: Form, root: Element, org_unit_code: str | None, lang: str) -> Recorded:
+    """Validate and store an instance filled on the web page; raise SubmissionInvalid/Conflict/Refused."""
+    version = _version_to_fill(form)
+    spec = spec_of(version)
+    org_unit = _submitting_unit(user, form, org_unit_code)
+    evaluation = engine.validate(spec, root, now=datetime.now(UTC), username=user.email)
+    if evaluation.problems:
+        raise SubmissionInvalid([FieldError(p.path, p.message(lang)) for p in evaluation.problems])
+    return _store(user, form, version, spec, evaluation.root, org_unit)
+
+
+def record_submission(
+    user: User,
+    form: Form,
+    data: Mapping[str, Any],
+    wanted_id: str | None,
+    org_unit_code: str | None,
+    lang: str,
+) -> Recorded:
+    """Validate answers keyed by field name and store them once; raise SubmissionInvalid/Conflict/Refused."""
+    version = _version_to_fill(form)
+    spec = spec_of(version)
+    org_unit = _submitting_unit(user, form, org_unit_code)
+    root = _validated_instance(spec, data, wanted_id, lang)
+    return _store(user, form, version, spec, root, org_unit)
+
+
+def _store(
+    user: User, form: Form, version: FormVersion, spec: FormSpec, root: Element, org_unit: OrgUnit | None
+) -> Recorded:
+    stored = data_from_instance(spec, root)
+    row = Submission(
+        form=form,
+        form_version=version,
+        instance_id=_instance_id_of(spec, root),
+        xml=instance_to_xml(root).decode(),
+        data=stored,
+        content_sha256=content_digest(stored),
+        org_unit=org_unit,
+        submitter_id=user.id,
+    )
+    return _insert_once(row, user)
+
+
+def content_digest(data: Mapping[str, Any]) -> str:
+    """A digest of the answers alone, so a resent submission is recognised whatever its serialisation."""
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _version_to_fill(form: Form) -> FormVersion:
+    version = published_version(form)
+    if version is None:
+        raise SubmissionRefused(_("This form has no published version yet."), status=409)
+    return version
+
+
+def _submitting_unit(user: User, form: Form, code: str | None) -> OrgUnit | None:
+    """The org unit the record belongs to: the one named (inside the user's scope) or the user's own."""
+    scope = fill_scope(user, form)
+    if scope.empty:
+        raise SubmissionRefused(_("You cannot fill in forms of this project."), status=403)
+    if code:
+        unit = db.session.scalars(
+            select(OrgUnit).where(OrgUnit.code == code, org_unit_condition(scope, OrgUnit.id))
+        ).first()
+        if unit is None:
+            message = _("Unknown org unit, or one outside your scope: %(code)s.", code=code)
+            raise SubmissionRefused(message, field="org_unit")
+        return unit
+    units = [a.org_unit for a in user.assignments if a.role in roles_with(Permission.FILL_FORMS)]
+    own = {u.id: u for u in units if u is not None}
+    if len(own) == 1 and not scope.everywhere:
+        return next(iter(own.values()))
+    raise SubmissionRefused(
+        _("Say which org unit this record belongs to (field “org_unit”)."), field="org_unit"
+    )
+
+
+def _validated_instance(spec: FormSpec, data: Mapping[str, Any], wanted_id: str | None, lang: str) -> Element:
+    try:
+        root = instance_from_data(spec, data, wanted_id)
+    except InstanceDataError as exc:
+        raise SubmissionInvalid([_field_error(path, en, it, lang) for path, en, it in exc.problems]) from exc
+    evaluation = engine.validate(spec, root, now=datetime.now(UTC), language=None)
+    if evaluation.problems:
+        errors = [FieldError(p.path, p.message(lang)) for p in evaluation.problems]
+        raise SubmissionInvalid(errors)
+    return evaluation.root
+
+
+def _field_error(path: str, english: str, italian: str, lang: str) -> FieldError:
+    return FieldError(path, italian if lang.startswith("it") else english)
+
+
+def _instance_id_of(spec: FormSpec, root: Element) -> str:
+    found = instance_id(spec, root)
+    assert found, "instance_from_data always sets the instanceID"
+    return found
+
+
+def _insert_once(row: Submission, user: User) -> Recorded:
+    """Insert, letting the unique constraint decide: a racing duplicate can never become a second row."""
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return _existing(row)
+    audit.record("submission.created", row, org_unit_id=row.org_unit_id, form=row.form_id, actor=user)
+    db.session.commit()
+    return Recorded(row, created=True)
+
+
+def _existing(row: Submission) -> Recorded:
+    existing = db.session.scalars(
+        select(Submission).where(Submission.form_id == row.form_id, Submission.instance_id == row.instance_id)
+    ).one()
+    if existing.content_sha256 != row.content_sha256:
+        raise SubmissionConflict(_("A different submission with this instanceID is already stored."))
+    return Recorded(existing, created=False)
+
+
+def org_units_to_choose(user: User, form: Form, scope: Scope) -> list[OrgUnit]:
+    """The units a filler may file a record for, when they must choose one (none when they need not)."""
+    units = [a.org_unit for a in user.assignments if a.role in roles_with(Permission.FILL_FORMS)]
+    if len({u.id for u in units if u is not None}) == 1 and not scope.everywhere:
+        return []
+    query = (
+        select(OrgUnit)
+        .where(
+            org_unit_condition(scope, OrgUnit.id), OrgUnit.kind.in_(("ambito", "comune", "agency", "service"))
+        )
+        .order_by(OrgUnit.path)
+    )
+    return list(db.session.scalars(query))
+
+
+def submissions_in_scope(user: User, form: Form) -> list[Submission]:
+    """The current, undeleted submissions of a form inside the user's reading scope, oldest first."""
+    scope = read_scope(user, form)
+    query = (
+        select(Submission)
+        .where(Submission.form_id == form.id, Submission.current.is_(True), Submission.deleted_at.is_(None))
+        .where(org_unit_condition(scope, Submission.org_unit_id))
+        .order_by(Submission.id)
+    )
+    return list(db.session.scalars(query))

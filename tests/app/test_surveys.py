@@ -1,0 +1,185 @@
+"""Uploading XLSForms, versions and publishing, in the UI and through /api/v1/forms."""
+
+import io
+from pathlib import Path
+
+import pytest
+
+from app import accounts
+from app.auth.tokens import issue_token
+from app.extensions import db
+from app.models import Form, FormVersion, Project, User
+from tests.conftest import PASSWORD, login, post_form
+
+DOMAIN_FORMS = Path(__file__).resolve().parents[3] / "shared" / "domain" / "forms"
+
+SURVEY = b"""
+| survey   |
+|          | type    | name  | label          | constraint | constraint_message |
+|          | integer | bimbi | Bambini seguiti | . >= 0     | Non negativo       |
+| settings |
+|          | form_id | version | form_title |
+|          | visite  | 1       | Visite     |
+"""
+
+BROKEN = b"""
+| survey |
+|        | type | name  | label |
+|        | txt  | nome  | Nome  |
+"""
+
+
+@pytest.fixture
+def projects(app):
+    with app.app_context():
+        humus = Project(code="humus", name="HUMUS Puglia")
+        pippi = Project(code="pippi", name="PIPPI")
+        db.session.add_all([humus, pippi])
+        db.session.commit()
+        return {"humus": humus.id, "pippi": pippi.id}
+
+
+def _member(app, email: str, role: str, project_id: int) -> str:
+    """A user with a role in one project; returns an API token."""
+    with app.app_context():
+        user = accounts.create_user(email, PASSWORD)
+        accounts.grant_role(user, role, None, db.session.get(Project, project_id))
+        _row, token = issue_token(user, "test")
+        db.session.commit()
+        return token
+
+
+@pytest.fixture
+def researcher(app, projects) -> str:
+    return _member(app, "rita@example.org", "researcher", projects["humus"])
+
+
+def _upload(client, token, content: bytes, filename: str = "visite.md", lang: str = "it", **form):
+    data = {"xlsform": (io.BytesIO(content), filename), **form}
+    headers = {"Authorization": f"Bearer {token}", "Accept-Language": lang}
+    return client.post("/api/v1/forms", data=data, headers=headers, content_type="multipart/form-data")
+
+
+def _counts(app) -> tuple[int, int]:
+    with app.app_context():
+        return db.session.query(Form).count(), db.session.query(FormVersion).count()
+
+
+def test_uploading_a_new_form_through_the_api_publishes_it(app, client, researcher):
+    response = _upload(client, researcher, SURVEY)
+
+    assert response.status_code == 201, response.json
+    assert {k: response.json[k] for k in ("form_id", "version", "title")} == {
+        "form_id": "visite",
+        "version": "1",
+        "title": "Visite",
+    }
+    headers = {"Authorization": f"Bearer {researcher}"}
+    versions = client.get(f"/api/v1/forms/{response.json['id']}", headers=headers).json["versions"]
+    assert [(v["version"], v["status"]) for v in versions] == [("1", "published")]
+    assert response.json["fill_url"].endswith(f"/forms/{response.json['id']}/fill")
+
+
+@pytest.mark.parametrize(("lang", "phrase"), [("it", "sconosciuto"), ("en", "Unknown question type")])
+def test_a_bad_form_gets_400_with_sheet_row_column_in_the_user_language(
+    app, client, researcher, lang, phrase
+):
+    response = _upload(client, researcher, BROKEN, lang=lang)
+
+    assert response.status_code == 400
+    [error] = response.json["errors"]
+    assert (error["sheet"], error["row"]) == ("survey", 2)
+    assert phrase.lower() in error["message"].lower()
+    assert _counts(app) == (0, 0)
+
+
+def test_the_same_version_twice_is_refused_and_nothing_changes(app, client, researcher):
+    _upload(client, researcher, SURVEY)
+
+    again = _upload(client, researcher, SURVEY)
+
+    assert again.status_code == 400
+    assert "1" in again.json["errors"][0]["message"]
+    assert _counts(app) == (1, 1)
+
+
+def test_a_new_version_stays_a_draft_until_published_in_the_ui(app, client, researcher):
+    first = _upload(client, researcher, SURVEY).json
+    _upload(client, researcher, SURVEY.replace(b"| 1       |", b"| 2       |"))
+    login(client, "rita@example.org")
+    with app.app_context():
+        draft = db.session.query(FormVersion).filter_by(version="2").one()
+        assert draft.status == "draft"
+
+    response = post_form(client, f"/forms/{first['id']}/versions/{draft.id}/publish")
+
+    assert response.status_code == 302
+    with app.app_context():
+        statuses = {v.version: v.status for v in db.session.query(FormVersion)}
+    assert statuses == {"1": "superseded", "2": "published"}
+
+
+def test_an_operator_cannot_upload_forms(app, client, projects):
+    token = _member(app, "op@example.org", "operator", projects["humus"])
+
+    assert _upload(client, token, SURVEY).status_code == 403
+    assert _counts(app) == (0, 0)
+
+
+def test_forms_of_another_project_answer_404(app, client, researcher, projects):
+    form_id = _upload(client, researcher, SURVEY).json["id"]
+    outsider = _member(app, "pia@example.org", "researcher", projects["pippi"])
+    headers = {"Authorization": f"Bearer {outsider}"}
+
+    assert client.get(f"/api/v1/forms/{form_id}", headers=headers).status_code == 404
+    assert client.get("/api/v1/forms", headers=headers).json == []
+    login(client, "pia@example.org")
+    assert client.get(f"/forms/{form_id}").status_code == 404
+
+
+def test_a_user_of_two_projects_must_say_which_one(app, client, researcher, projects):
+    with app.app_context():
+        user = db.session.query(User).filter_by(email="rita@example.org").one()
+        accounts.grant_role(user, "researcher", None, db.session.get(Project, projects["pippi"]))
+        db.session.commit()
+
+    ambiguous = _upload(client, researcher, SURVEY)
+    chosen = _upload(client, researcher, SURVEY, project="pippi")
+
+    assert ambiguous.status_code == 400 and chosen.status_code == 201
+    assert chosen.json["project"] == "pippi"
+
+
+def test_the_original_xlsform_and_the_xform_can_be_downloaded(app, client, researcher):
+    form_id = _upload(client, researcher, SURVEY).json["id"]
+    login(client, "rita@example.org")
+    with app.app_context():
+        version_id = db.session.query(FormVersion).one().id
+
+    original = client.get(f"/forms/{form_id}/versions/{version_id}/xlsform")
+    xform = client.get(f"/forms/{form_id}/versions/{version_id}/xform")
+
+    assert original.data == SURVEY
+    assert b"<h:html" in xform.data and "attachment" in xform.headers["Content-Disposition"]
+
+
+def test_the_upload_page_lists_each_problem_with_its_location(app, client, researcher, projects):
+    login(client, "rita@example.org")
+
+    page = post_form(
+        client, "/forms/upload", {"xlsform": (io.BytesIO(BROKEN), "nome.md"), "project": projects["humus"]}
+    )
+
+    assert page.status_code == 400
+    text = page.get_data(as_text=True)
+    assert "survey" in text and "txt" in text and 'role="alert"' in text
+    assert _counts(app) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "name", ["monitoraggio_servizi.xlsx", "cartella_sociale.xlsx", "valutazione_formazione.xlsx"]
+)
+def test_the_domain_forms_upload(app, client, researcher, name):
+    response = _upload(client, researcher, (DOMAIN_FORMS / name).read_bytes(), filename=name)
+
+    assert response.status_code == 201, response.json
