@@ -52,7 +52,7 @@ test: install browser lint
 	$(BIN)/pytest
 
 bench: install
-	@for b in bench/bench_*.py; do [ -e "$$b" ] && $(BIN)/python "$$b"; done; true
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python "$$b" || exit 1; done
 
 clean:
 	rm -rf $(VENV) app/static/vendor instance .pytest_cache

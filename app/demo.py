@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app import accounts
 from app.auth.services import find_user_by_email
+from app.demo_forms import DEFAULT_FORMS, load_demo_forms
 from app.extensions import db
 from app.models import Project, Role, User
 from app.territory import csvfile, services
@@ -94,6 +95,8 @@ def load_demo(territory_csv: bytes) -> Project:
     for account in DEMO_ACCOUNTS:
         _ensure_account(account, project)
     db.session.commit()
+    forms_dir = Path(os.environ.get("HUMUS_FORMS_DIR") or DEFAULT_FORMS)
+    load_demo_forms(project, forms_dir, territory_csv)
     return project
 
 

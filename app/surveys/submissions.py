@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Form, FormVersion, OrgUnit, Submission, User
 from app.permissions import Permission, roles_with
 from app.scoping import Scope, org_unit_condition, user_scope
+from app.surveys.attachments import csv_datasets
 from app.surveys.services import published_version, spec_of
 from forms import engine
 from forms.instance import (
@@ -75,7 +76,9 @@ def record_instance(user: User, form: Form, root: Element, org_unit_code: str | 
     version = _version_to_fill(form)
     spec = spec_of(version)
     org_unit = _submitting_unit(user, form, org_unit_code)
-    evaluation = engine.validate(spec, root, now=datetime.now(UTC), username=user.email)
+    evaluation = engine.validate(
+        spec, root, now=datetime.now(UTC), username=user.email, attachments=csv_datasets(version)
+    )
     if evaluation.problems:
         raise SubmissionInvalid([FieldError(p.path, p.message(lang)) for p in evaluation.problems])
     return _store(user, form, version, spec, evaluation.root, org_unit)
@@ -93,7 +96,7 @@ def record_submission(
     version = _version_to_fill(form)
     spec = spec_of(version)
     org_unit = _submitting_unit(user, form, org_unit_code)
-    root = _validated_instance(spec, data, wanted_id, lang)
+    root = _validated_instance(spec, data, wanted_id, lang, csv_datasets(version))
     return _store(user, form, version, spec, root, org_unit)
 
 
@@ -107,17 +110,34 @@ def _store(
         instance_id=_instance_id_of(spec, root),
         xml=instance_to_xml(root).decode(),
         data=stored,
-        content_sha256=content_digest(stored),
+        content_sha256=content_digest(spec, stored),
         org_unit=org_unit,
         submitter_id=user.id,
     )
     return _insert_once(row, user)
 
 
-def content_digest(data: Mapping[str, Any]) -> str:
-    """A digest of the answers alone, so a resent submission is recognised whatever its serialisation."""
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def content_digest(spec: FormSpec, data: Mapping[str, Any]) -> str:
+    """A digest of what the person answered, so a resent submission is recognised whatever its serialisation.
+
+    Calculated and preloaded values (start and end times, today()) are left out: the server recomputes
+    them on each arrival, so they would make the very same submission look different.
+    """
+    computed = {path for path, bind in spec.binds.items() if bind.calculate or bind.preload}
+    answers = _without(data, f"/{spec.root_name}", computed)
+    canonical = json.dumps(answers, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _without(value: Any, path: str, computed: set[str]) -> Any:
+    if isinstance(value, Mapping):
+        kept = {
+            k: _without(v, f"{path}/{k}", computed) for k, v in value.items() if f"{path}/{k}" not in computed
+        }
+        return kept
+    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        return [_without(v, path, computed) for v in value]
+    return value
 
 
 def _version_to_fill(form: Form) -> FormVersion:
@@ -149,12 +169,14 @@ def _submitting_unit(user: User, form: Form, code: str | None) -> OrgUnit | None
     )
 
 
-def _validated_instance(spec: FormSpec, data: Mapping[str, Any], wanted_id: str | None, lang: str) -> Element:
+def _validated_instance(
+    spec: FormSpec, data: Mapping[str, Any], wanted_id: str | None, lang: str, datasets: Mapping[str, Any]
+) -> Element:
     try:
         root = instance_from_data(spec, data, wanted_id)
     except InstanceDataError as exc:
         raise SubmissionInvalid([_field_error(path, en, it, lang) for path, en, it in exc.problems]) from exc
-    evaluation = engine.validate(spec, root, now=datetime.now(UTC), language=None)
+    evaluation = engine.validate(spec, root, now=datetime.now(UTC), attachments=datasets)
     if evaluation.problems:
         errors = [FieldError(p.path, p.message(lang)) for p in evaluation.problems]
         raise SubmissionInvalid(errors)

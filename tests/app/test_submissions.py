@@ -160,3 +160,32 @@ def test_errors_are_in_italian_by_default(app, client, setup):
 
 def test_a_body_without_data_gets_422(client, setup):
     assert _submit(client, setup, "bari", {"answers": {}}).status_code == 422
+
+
+TIMED = """
+| survey   |
+|          | type      | name    | label   | calculation |
+|          | start     | inizio  |         |             |
+|          | integer   | bambini | Bambini |             |
+|          | calculate | oggi    |         | now()       |
+| settings |
+|          | form_id | version | form_title |
+|          | tempi   | 1       | Tempi      |
+""".encode()
+
+
+def test_resending_a_submission_whose_form_records_times_is_recognised_as_the_same(app, client, setup):
+    researcher = _member(app, "rino@example.org", "researcher", 1, None)
+    form_id = client.post(
+        "/api/v1/forms",
+        data={"xlsform": (io.BytesIO(TIMED), "tempi.md")},
+        headers={"Authorization": f"Bearer {researcher}"},
+        content_type="multipart/form-data",
+    ).json["id"]
+    body = {"instanceID": "uuid:7d1c2f1e-0000-4000-8000-000000000003", "data": {"bambini": 2}}
+    headers = {"Authorization": f"Bearer {setup['bari']}"}
+
+    first = client.post(f"/api/v1/forms/{form_id}/submissions", json=body, headers=headers)
+    again = client.post(f"/api/v1/forms/{form_id}/submissions", json=body, headers=headers)
+
+    assert (first.status_code, again.status_code) == (201, 200)
