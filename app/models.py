@@ -242,10 +242,12 @@ class FormVersion(db.Model):
     form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"), index=True)
     version: Mapped[str] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), default=VersionStatus.DRAFT)
-    xlsform: Mapped[bytes] = mapped_column(LargeBinary)
+    # The three large columns load only when read: listing versions or finding the published one
+    # must not pull every upload's file, XForm and spec.
+    xlsform: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     xlsform_filename: Mapped[str] = mapped_column(String(255))
-    xform: Mapped[str] = mapped_column(Text)
-    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    xform: Mapped[str] = mapped_column(Text, deferred=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))  # of the XForm, as OpenRosa manifests expect
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -267,7 +269,7 @@ class FormAttachment(db.Model):
     form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id"), index=True)
     name: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(32))  # file, image, audio, video, csv, xml
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # None until uploaded: listed as missing
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # None until uploaded
     md5: Mapped[str | None] = mapped_column(String(32))
     size: Mapped[int | None]
     uploaded_at: Mapped[datetime | None]

@@ -30,8 +30,9 @@ def create_submission(form_id: int):
         return jsonify(errors=[{"field": exc.field, "message": str(exc)}]), exc.status
     except recording.SubmissionConflict as exc:
         return jsonify(errors=[{"field": "instanceID", "message": str(exc)}]), 409
-    row = recorded.submission
-    return jsonify(id=row.id, instanceID=row.instance_id), 201 if recorded.created else 200
+    return jsonify(
+        id=recorded.submission_id, instanceID=recorded.instance_id
+    ), 201 if recorded.created else 200
 
 
 @bp.get("/forms/<int:form_id>/submissions")

@@ -40,10 +40,13 @@ def csv_datasets(version: FormVersion) -> dict[str, list[dict[str, str]]]:
     """The version's uploaded CSV attachments as rows, keyed by file name, for the engine."""
     datasets = {}
     for attachment in version.attachments:
-        if attachment.kind == "csv" and attachment.content is not None and attachment.md5:
+        # md5 is set with the content: checking it first leaves the deferred content unread when cached.
+        if attachment.kind == "csv" and attachment.md5:
             rows = _ROWS.get(attachment.md5)
-            if rows is None:
+            if rows is None and attachment.content is not None:
                 rows = _ROWS[attachment.md5] = _rows(attachment.content)
+            if rows is None:
+                continue
             datasets[attachment.name] = rows
     return datasets
 

@@ -59,7 +59,10 @@ class SubmissionRefused(Exception):
 
 @dataclass(frozen=True)
 class Recorded:
-    submission: Submission
+    """What was stored, read before the commit so answering needs no further query."""
+
+    submission_id: int
+    instance_id: str
     created: bool  # False: the very same submission was already stored
 
 
@@ -202,8 +205,9 @@ def _insert_once(row: Submission, user: User) -> Recorded:
         db.session.rollback()
         return _existing(row)
     audit.record("submission.created", row, org_unit_id=row.org_unit_id, form=row.form_id, actor=user)
+    recorded = Recorded(row.id, row.instance_id, created=True)
     db.session.commit()
-    return Recorded(row, created=True)
+    return recorded
 
 
 def _existing(row: Submission) -> Recorded:
@@ -212,7 +216,7 @@ def _existing(row: Submission) -> Recorded:
     ).one()
     if existing.content_sha256 != row.content_sha256:
         raise SubmissionConflict(_("A different submission with this instanceID is already stored."))
-    return Recorded(existing, created=False)
+    return Recorded(existing.id, existing.instance_id, created=False)
 
 
 def org_units_to_choose(user: User, form: Form, scope: Scope) -> list[OrgUnit]:
