@@ -14,6 +14,7 @@ from app.models import Form, FormVersion, Submission, User
 from app.permissions import Permission, require
 from app.surveys import bp, services
 from app.surveys import submissions as recording
+from app.surveys.attachments import csv_datasets
 from app.surveys.services import spec_of
 from forms import engine
 from forms.engine_model import EngineError
@@ -93,13 +94,15 @@ def _submit(form: Form, version: FormVersion, spec: FormSpec, root, language: st
     except (recording.SubmissionRefused, recording.SubmissionConflict) as exc:
         flash(str(exc), "error")
         return _page(form, version, spec, root, language, now, strict=True), 422
-    return redirect(url_for("surveys.receipt", form_id=form.id, submission_id=recorded.submission.id))
+    return redirect(url_for("surveys.receipt", form_id=form.id, submission_id=recorded.submission_id))
 
 
 def _page(form: Form, version: FormVersion, spec: FormSpec, root, language, now, *, strict: bool):
-    options = {"now": now, "language": language, "username": _user().email}
+    # The CSV datasets too: choices from a file (select_one_from_file) and pulldata() need them.
+    attachments = csv_datasets(version)
+    options = {"now": now, "language": language, "username": _user().email, "attachments": attachments}
     evaluation = engine.validate(spec, root, **options) if strict else engine.evaluate(spec, root, **options)
-    widgets = build_widgets(PageContext(spec, evaluation, language, now))
+    widgets = build_widgets(PageContext(spec, evaluation, language, now, attachments))
     scope = recording.fill_scope(_user(), form)
     template = "surveys/fill_body.html" if request.headers.get("HX-Request") else "surveys/fill.html"
     return render_template(
