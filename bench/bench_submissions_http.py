@@ -1,0 +1,350 @@
+"""Benchmark (c): submissions per second through the HTTP API under gunicorn, on SQLite and on PostgreSQL.
+
+Target: at least 100 submissions/s and at least 0.5x the baseline, on a 2-core machine.
+
+Ours is `POST /api/v1/forms/<id>/submissions` of a realistic monitoring report (the domain form
+monitoraggio_servizi.xlsx) with a bearer token: authentication, scope, engine validation, XML + JSON
+projection, insert with the audit record. The baseline, measured in the same run against the same
+database, is bench/bare_app.py: a bare Flask route that parses the same JSON and inserts it as a row.
+Both run under gunicorn with the same workers and are driven by the same bounded client (a pool of
+threads with their own HTTP connections, distinct instanceIDs, after a warm-up).
+
+The SQLite database is a file in a temporary directory; the PostgreSQL one is a scratch database created
+and dropped here (BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432). Servers are stopped and
+the scratch database dropped even on error. Run: .venv/bin/python bench/bench_submissions_http.py
+"""
+
+import contextlib
+import copy
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+FORM = SHARED / "domain" / "forms" / "monitoraggio_servizi.xlsx"
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+PG_SERVER = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
+
+TARGET_RATE = 100.0
+TARGET_RATIO = 0.5
+WORKERS = 2
+THREADS = 6
+WARMUP = 40
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "600"))
+RUN_DEADLINE_S = 45.0  # a load run stops here whatever it has done (the rate then counts what completed)
+REQUEST_TIMEOUT_S = 10.0
+SECRET = "bench-" + "s" * 40
+PASSWORD = "Misura-tempi-2026!"  # noqa: S105 - a throw-away benchmark account
+
+MONITORAGGIO = {
+    "intestazione": {
+        "provincia": "075",
+        "ambito_denominazione": "Ambito di Gallipoli",
+        "comune_capofila": "075031",
+        "anno_riferimento": 2024,
+        "periodo": "sem2",
+        "data_inizio": "2024-07-01",
+        "data_fine": "2024-12-31",
+    },
+    "servizio": {
+        "tipo_servizio": "cd",
+        "denominazione_servizio": "Centro diurno Il Girasole",
+        "forma_gestione": "accreditamento",
+        "ente_gestore": "Cooperativa sociale Il Melograno",
+        "posti_autorizzati": 30,
+        "giorni_apertura": 5,
+    },
+    "utenti": {
+        **{f"{sex}_{band}": 0 for sex in "mf" for band in ("0_2", "3_5", "18_21", "adulti")},
+        "m_6_10": 8,
+        "f_6_10": 7,
+        "m_11_13": 6,
+        "f_11_13": 5,
+        "m_14_17": 3,
+        "f_14_17": 4,
+        "f_18_21": 1,
+        "nd_genere_eta": 0,
+        "nuclei_familiari": 27,
+        "utenti_nuovi": 9,
+        "utenti_dimessi": 6,
+        "utenti_disabilita": 3,
+        "utenti_stranieri": 4,
+        "utenti_provv_ag": 5,
+        "utenti_pippi": 2,
+        "utenti_affido": 1,
+    },
+    "accesso_attivita": {
+        "modalita_accesso": ["servizio_sociale", "scuola"],
+        "attivita": ["sostegno_scolastico", "laboratori", "sport"],
+        "enti_rete": ["scuola", "asl_consultorio"],
+    },
+    "personale": [
+        {
+            "profilo": "coordinatore",
+            "n_operatori": 1,
+            "ore_settimanali": 18,
+            "rapporto_lavoro": "dipendente_ets",
+        },
+        {
+            "profilo": "educatore",
+            "n_operatori": 4,
+            "ore_settimanali": 96.5,
+            "rapporto_lavoro": "dipendente_ets",
+            "fabbisogni_profilo": ["tutela_minori", "lavoro_rete"],
+        },
+    ],
+    "supervisione": "si",
+    "ore_formazione": 24,
+    "valutazione": {
+        "criticita": "Lista d'attesa per la fascia 11-13 anni.",
+        "punti_forza": "Raccordo stabile con le scuole del territorio.",
+    },
+}
+
+
+# --- databases -------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def sqlite_database(folder: str) -> Iterator[str]:
+    yield f"sqlite:///{folder}/bench.sqlite"
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    import psycopg
+
+    name = f"humus_bench_{os.getpid()}"
+    with psycopg.connect(f"{PG_SERVER}/test", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://{PG_SERVER.split('://', 1)[1]}/{name}"
+    finally:
+        with psycopg.connect(f"{PG_SERVER}/test", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prepare(url: str, folder: str) -> tuple[int, str]:
+    """Schema, territory, project, researcher, operator with a token, the uploaded form: (form id, token)."""
+    from app import accounts, create_app
+    from app.auth.tokens import issue_token
+    from app.extensions import db
+    from app.models import Project
+    from app.surveys import services
+    from app.territory.tree import add_org_unit
+    from bench.bare_app import make_engine, metadata
+
+    config = {"TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url}
+    os.environ["HUMUS_INSTANCE_PATH"] = folder
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        region = add_org_unit("16", "Puglia", "region", None)
+        lecce = add_org_unit("075", "Lecce", "province", region)
+        ambito = add_org_unit("ATS-LE3", "Ambito di Gallipoli", "ambito", lecce)
+        project = Project(code="bench", name="Bench")
+        db.session.add(project)
+        researcher = accounts.create_user("ricerca@example.org", PASSWORD)
+        accounts.grant_role(researcher, "researcher", None, project)
+        operator = accounts.create_user("operatore@example.org", PASSWORD)
+        accounts.grant_role(operator, "operator", ambito, project)
+        _row, token = issue_token(operator, "bench")
+        db.session.commit()
+        upload = services.upload_form(researcher, project, FORM.read_bytes(), FORM.name)
+        db.session.commit()
+        form_id = upload.version.form_id
+        db.session.remove()
+        db.engine.dispose()
+    engine = make_engine(url)
+    metadata.create_all(engine)
+    engine.dispose()
+    return form_id, token
+
+
+def row_counts(url: str) -> tuple[int, int]:
+    from sqlalchemy import text
+
+    from bench.bare_app import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            ours = connection.execute(text("SELECT count(*) FROM submissions")).scalar_one()
+            bare = connection.execute(text("SELECT count(*) FROM bare_submissions")).scalar_one()
+    finally:
+        engine.dispose()
+    return ours, bare
+
+
+# --- servers ---------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(target: str, url: str, folder: str, log_name: str) -> Iterator[int]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "SECRET_KEY": SECRET,
+        "DATABASE_URL": url,
+        "HUMUS_INSTANCE_PATH": folder,
+        "SESSION_COOKIE_SECURE": "0",
+    }
+    command = [GUNICORN, "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), target]
+    with open(os.path.join(folder, log_name), "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    try:
+        wait_until_listening(port, process, os.path.join(folder, log_name))
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def wait_until_listening(port: int, process: subprocess.Popen, log_path: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"gunicorn exited early:\n{Path(log_path).read_text(errors='replace')[-3000:]}"
+            )
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn did not start listening within 30 s")
+
+
+# --- client ----------------------------------------------------------------------------------------
+
+
+class Client:
+    """One keep-alive HTTP connection per thread (reopened whenever the server closes it)."""
+
+    def __init__(self, port: int, path: str, headers: dict[str, str]) -> None:
+        self.port, self.path, self.headers = port, path, headers
+        self.local = threading.local()
+
+    def post(self, body: dict) -> tuple[int, bytes]:
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = self.local.connection = http.client.HTTPConnection(
+                "127.0.0.1", self.port, timeout=REQUEST_TIMEOUT_S
+            )
+        payload = json.dumps(body).encode()
+        try:
+            connection.request("POST", self.path, body=payload, headers=self.headers)
+            response = connection.getresponse()
+            return response.status, response.read()
+        except (http.client.HTTPException, OSError):
+            connection.close()
+            raise
+
+
+def bodies(count: int) -> list[dict]:
+    return [{"instanceID": f"uuid:{uuid.uuid4()}", "data": copy.deepcopy(MONITORAGGIO)} for _ in range(count)]
+
+
+def load(client: Client, count: int) -> tuple[float, int, dict[int, int]]:
+    """Post `count` distinct submissions from THREADS threads: (rate per second, completed, statuses)."""
+    work = bodies(count)
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    deadline = time.monotonic() + RUN_DEADLINE_S
+    cursor = iter(work)
+
+    def worker() -> int:
+        done = 0
+        while time.monotonic() < deadline:
+            with lock:
+                body = next(cursor, None)
+            if body is None:
+                break
+            try:
+                status, _ = client.post(body)
+            except (http.client.HTTPException, OSError):
+                status = -1
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+            done += 1
+        return done
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(THREADS) as pool:
+        completed = sum(pool.map(lambda _n: worker(), range(THREADS)))
+    elapsed = time.perf_counter() - start
+    return statuses.get(201, 0) / elapsed, completed, statuses
+
+
+def measure(client: Client) -> tuple[float, dict[int, int]]:
+    status, answer = client.post(bodies(1)[0])
+    if status != 201:
+        raise RuntimeError(f"the probe submission answered {status}: {answer[:2000]!r}")
+    load(client, WARMUP)
+    rate, _completed, statuses = load(client, REQUESTS)
+    return rate, statuses
+
+
+def bench_database(label: str, url: str, folder: str) -> dict[str, object]:
+    form_id, token = prepare(url, folder)
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": f"Bearer {token}",
+        "Accept-Language": "it",
+    }
+    with gunicorn("wsgi:app", url, folder, f"humus-{label}.log") as port:
+        ours, our_statuses = measure(Client(port, f"/api/v1/forms/{form_id}/submissions", headers))
+    with gunicorn("bench.bare_app:create_app()", url, folder, f"bare-{label}.log") as port:
+        bare, bare_statuses = measure(Client(port, f"/forms/{form_id}/submissions", headers))
+    rows = row_counts(url)
+    return {"ours": ours, "bare": bare, "statuses": (our_statuses, bare_statuses), "rows": rows}
+
+
+def report(label: str, result: dict[str, object]) -> bool:
+    ours, bare = float(result["ours"]), float(result["bare"])  # type: ignore[arg-type]
+    ratio = ours / bare if bare else 0.0
+    passed = ours >= TARGET_RATE and ratio >= TARGET_RATIO
+    our_statuses, bare_statuses = result["statuses"]  # type: ignore[misc]
+    print(f"{label}: {REQUESTS} submissions, {THREADS} client threads, gunicorn -w {WORKERS} (sync)")
+    print(f"  humus POST /api/v1/.../submissions : {ours:8.1f} /s   target ≥ {TARGET_RATE:.0f}/s")
+    print(f"  baseline: bare Flask insert        : {bare:8.1f} /s")
+    print(f"  ratio                              : {ratio:8.2f}   target ≥ {TARGET_RATIO}")
+    print(f"  statuses humus {our_statuses}, bare {bare_statuses}; rows stored {result['rows']}")
+    print(f"  verdict                            : {'PASS' if passed else 'FAIL'}")
+    return passed
+
+
+def main() -> int:
+    started = time.perf_counter()
+    verdicts = []
+    cases = [("SQLite", sqlite_database), ("PostgreSQL", lambda _folder: postgres_database())]
+    for label, database in cases:
+        with tempfile.TemporaryDirectory(prefix="humus-bench-") as folder, database(folder) as url:
+            verdicts.append(report(label, bench_database(label, url, folder)))
+    print(f"overall: {'PASS' if all(verdicts) else 'FAIL'}   ({time.perf_counter() - started:.0f} s)")
+    return 0 if all(verdicts) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
