@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.demo_forms import monitoring_report  # noqa: E402
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FORM = SHARED / "domain" / "forms" / "monitoraggio_servizi.xlsx"
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -49,70 +51,16 @@ REQUEST_TIMEOUT_S = 10.0
 SECRET = "bench-" + "s" * 40
 PASSWORD = "Misura-tempi-2026!"  # noqa: S105 - a throw-away benchmark account
 
-MONITORAGGIO = {
-    "intestazione": {
-        "provincia": "075",
-        "ambito_denominazione": "Ambito di Gallipoli",
-        "comune_capofila": "075031",
-        "anno_riferimento": 2024,
-        "periodo": "sem2",
-        "data_inizio": "2024-07-01",
-        "data_fine": "2024-12-31",
-    },
-    "servizio": {
-        "tipo_servizio": "cd",
-        "denominazione_servizio": "Centro diurno Il Girasole",
-        "forma_gestione": "accreditamento",
-        "ente_gestore": "Cooperativa sociale Il Melograno",
-        "posti_autorizzati": 30,
-        "giorni_apertura": 5,
-    },
-    "utenti": {
-        **{f"{sex}_{band}": 0 for sex in "mf" for band in ("0_2", "3_5", "18_21", "adulti")},
-        "m_6_10": 8,
-        "f_6_10": 7,
-        "m_11_13": 6,
-        "f_11_13": 5,
-        "m_14_17": 3,
-        "f_14_17": 4,
-        "f_18_21": 1,
-        "nd_genere_eta": 0,
-        "nuclei_familiari": 27,
-        "utenti_nuovi": 9,
-        "utenti_dimessi": 6,
-        "utenti_disabilita": 3,
-        "utenti_stranieri": 4,
-        "utenti_provv_ag": 5,
-        "utenti_pippi": 2,
-        "utenti_affido": 1,
-    },
-    "accesso_attivita": {
-        "modalita_accesso": ["servizio_sociale", "scuola"],
-        "attivita": ["sostegno_scolastico", "laboratori", "sport"],
-        "enti_rete": ["scuola", "asl_consultorio"],
-    },
-    "personale": [
-        {
-            "profilo": "coordinatore",
-            "n_operatori": 1,
-            "ore_settimanali": 18,
-            "rapporto_lavoro": "dipendente_ets",
-        },
-        {
-            "profilo": "educatore",
-            "n_operatori": 4,
-            "ore_settimanali": 96.5,
-            "rapporto_lavoro": "dipendente_ets",
-            "fabbisogni_profilo": ["tutela_minori", "lavoro_rete"],
-        },
-    ],
-    "supervisione": "si",
-    "ore_formazione": 24,
-    "valutazione": {
-        "criticita": "Lista d'attesa per la fascia 11-13 anni.",
-        "punti_forza": "Raccordo stabile con le scuole del territorio.",
-    },
-}
+# The demo's realistic second-semester report of a day centre in the Ambito di Lecce.
+MONITORAGGIO = monitoring_report(
+    provincia="075",
+    ambito="Ambito Territoriale di Lecce",
+    capofila="075035",
+    tipo="cd",
+    denominazione="Centro diurno Il Girasole",
+    ente="Cooperativa sociale Il Melograno",
+    children=31,
+)
 
 
 # --- databases -------------------------------------------------------------------------------------
