@@ -1,13 +1,13 @@
 """Routes for forms: list, upload, versions, publishing and downloads."""
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.models import Project, User
 from app.permissions import Permission, require, user_can
-from app.surveys import bp, services
+from app.surveys import attachments, bp, services
 from app.surveys.problems import problem_dicts
 from app.surveys.webforms import UploadForm
 from forms.errors import FormDefinitionError
@@ -103,3 +103,20 @@ def _attachment(content: bytes, filename: str, mimetype: str) -> Response:
     response = Response(content, mimetype=mimetype)
     response.headers.set("Content-Disposition", "attachment", filename=filename)
     return response
+
+
+@bp.post("/<int:form_id>/versions/<int:version_id>/attachments/<path:name>")
+@require(Permission.DESIGN_FORMS)
+def upload_attachment(form_id: int, version_id: int, name: str):
+    """Upload a file a version expects (a CSV dataset, an image)."""
+    form = services.form_or_404(_user(), form_id, Permission.DESIGN_FORMS)
+    version = services.version_or_404(form, version_id)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise attachments.AttachmentError(_("Choose a file to upload."))
+        attachments.attach_file(version, name, upload.read())
+        flash(_("%(name)s was uploaded.", name=name), "success")
+    except attachments.AttachmentError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("surveys.detail", form_id=form.id))

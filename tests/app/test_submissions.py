@@ -162,7 +162,7 @@ def test_a_body_without_data_gets_422(client, setup):
     assert _submit(client, setup, "bari", {"answers": {}}).status_code == 422
 
 
-TIMED = """
+TIMED = b"""
 | survey   |
 |          | type      | name    | label   | calculation |
 |          | start     | inizio  |         |             |
@@ -171,7 +171,7 @@ TIMED = """
 | settings |
 |          | form_id | version | form_title |
 |          | tempi   | 1       | Tempi      |
-""".encode()
+"""
 
 
 def test_resending_a_submission_whose_form_records_times_is_recognised_as_the_same(app, client, setup):

@@ -183,3 +183,47 @@ def test_the_domain_forms_upload(app, client, researcher, name):
     response = _upload(client, researcher, (DOMAIN_FORMS / name).read_bytes(), filename=name)
 
     assert response.status_code == 201, response.json
+
+
+WITH_DATASET = b"""
+| survey   |
+|          | type                                  | name   | label  |
+|          | select_one_from_file comuni.csv       | comune | Comune |
+| settings |
+|          | form_id | version | form_title |
+|          | dataset | 1       | Dataset    |
+"""
+
+
+def test_a_missing_dataset_is_listed_and_can_be_uploaded(app, client, researcher):
+    form_id = _upload(client, researcher, WITH_DATASET, filename="dataset.md").json["id"]
+    login(client, "rita@example.org")
+    with app.app_context():
+        version_id = db.session.query(FormVersion).one().id
+    before = client.get(f"/forms/{form_id}").get_data(as_text=True)
+
+    post_form(
+        client,
+        f"/forms/{form_id}/versions/{version_id}/attachments/comuni.csv",
+        {"file": (io.BytesIO(b"name,label\n072006,Bari\n"), "comuni.csv")},
+    )
+
+    after = client.get(f"/forms/{form_id}").get_data(as_text=True)
+    assert "comuni.csv" in before and ("missing" in before or "mancante" in before)
+    assert "mancante" not in after and "missing" not in after
+
+
+def test_a_dataset_that_is_not_utf8_csv_is_refused_and_nothing_is_stored(app, client, researcher):
+    form_id = _upload(client, researcher, WITH_DATASET, filename="dataset.md").json["id"]
+    login(client, "rita@example.org")
+    with app.app_context():
+        version_id = db.session.query(FormVersion).one().id
+
+    post_form(
+        client,
+        f"/forms/{form_id}/versions/{version_id}/attachments/comuni.csv",
+        {"file": (io.BytesIO("name,label\n1,Città\n".encode("latin-1")), "comuni.csv")},
+    )
+
+    with app.app_context():
+        assert db.session.query(FormVersion).one().attachments[0].md5 is None
