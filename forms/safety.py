@@ -84,6 +84,7 @@ _END_RECORD = struct.Struct("<4s4H2LH")  # the zip "end of central directory" re
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _MAX_DIRECTORY_ENTRY = 1024  # bytes per central-directory entry we are willing to read
 _CHUNK = 64 * 1024
+_STREAM_READ = 1024  # bytes a _ChunkStream hands over per read
 _BLANK = codecs.BOM_UTF8 + b" \t\r\n"
 # Start tags of rows, and of cells and shared strings, with or without a namespace prefix ("<x:c ").
 _ROW_TAGS = tuple(start + b"row" + end for start in (b"<", b":") for end in (b" ", b">", b"/>"))
@@ -306,7 +307,8 @@ class _ChunkStream(io.RawIOBase):
     def readinto(self, target: "memoryview | bytearray") -> int:  # type: ignore[override]
         if not self._buffer:
             self._buffer = next(self._chunks, b"")
-        size = min(len(target), len(self._buffer))
+        # Small reads: a parser looking for the root element then stops parsing soon after it begins.
+        size = min(len(target), len(self._buffer), _STREAM_READ)
         target[:size], self._buffer = self._buffer[:size], self._buffer[size:]
         return size
 

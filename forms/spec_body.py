@@ -28,6 +28,10 @@ _ACTIONS = {
     f"{{{ODK}}}recordaudio": "odk:recordaudio",
 }
 _OWN_ATTRIBUTES = {"ref", "nodeset", "appearance", "mediatype", f"{{{JR}}}count", f"{{{JR}}}noAddRemove"}
+_LABEL, _HINT, _ITEM, _ITEMSET, _VALUE = (
+    f"{{{XFORMS}}}{name}" for name in ("label", "hint", "item", "itemset", "value")
+)
+_JR_COUNT, _JR_NO_ADD_REMOVE = f"{{{JR}}}count", f"{{{JR}}}noAddRemove"
 _ITEXT_CALL = re.compile(r"^\s*jr:itext\(\s*([^)]*?)\s*\)\s*$")
 _INSTANCE_CALL = re.compile(r"""instance\(\s*['"]([^'"]+)['"]\s*\)""")
 
@@ -95,24 +99,41 @@ def _controls(parent: Element, translations: Translations, actions: list[Setvalu
 
 def _control(element: Element, kind: str, translations: Translations, actions: list[Setvalue]) -> Control:
     ref = element.get("ref") or element.get("nodeset")
-    actions.extend(action for child in element if (action := action_of(child, ref)))
-    label, label_id = _text(element.find(f"{{{XFORMS}}}label"))
-    hint, hint_id = _text(element.find(f"{{{XFORMS}}}hint"))
+    # One pass over the children instead of a path search per part: a form has thousands of controls.
+    label_element = hint_element = itemset_element = None
+    items: list[Element] = []
+    for child in element:
+        tag = child.tag
+        if tag == _LABEL:
+            label_element = child if label_element is None else label_element
+        elif tag == _HINT:
+            hint_element = child if hint_element is None else hint_element
+        elif tag == _ITEM:
+            items.append(child)
+        elif tag == _ITEMSET:
+            itemset_element = child if itemset_element is None else itemset_element
+        elif tag in _ACTIONS:
+            actions.append(action_of(child, ref))  # type: ignore[arg-type] - an action element gives one
+    label, label_id = _text(label_element)
+    hint, hint_id = _text(hint_element)
+    attributes = element.attrib
     return Control(
         kind=kind,
         ref=ref,
-        appearance=element.get("appearance"),
+        appearance=attributes.get("appearance"),
         label=label,
         label_id=label_id,
         hint=hint,
         hint_id=hint_id,
         media=_media(label_id, translations),
-        mediatype=element.get("mediatype"),
-        choices=tuple(_choice(item) for item in element.iterfind(f"{{{XFORMS}}}item")),
-        itemset=_itemset(element.find(f"{{{XFORMS}}}itemset")),
-        repeat_count=element.get(f"{{{JR}}}count"),
-        no_add_remove=element.get(f"{{{JR}}}noAddRemove"),
-        extra={prefixed(k): v for k, v in element.attrib.items() if k not in _OWN_ATTRIBUTES},
+        mediatype=attributes.get("mediatype"),
+        choices=tuple(_choice(item) for item in items),
+        itemset=_itemset(itemset_element),
+        repeat_count=attributes.get(_JR_COUNT),
+        no_add_remove=attributes.get(_JR_NO_ADD_REMOVE),
+        extra={prefixed(k): v for k, v in attributes.items() if k not in _OWN_ATTRIBUTES}
+        if attributes
+        else {},
         children=_controls(element, translations, actions) if kind in ("group", "repeat") else (),
     )
 
@@ -129,8 +150,14 @@ def _text(element: Element | None) -> tuple[Parts, str | None]:
 
 
 def _choice(item: Element) -> Choice:
-    label, label_id = _text(item.find(f"{{{XFORMS}}}label"))
-    return Choice((item.findtext(f"{{{XFORMS}}}value") or "").strip(), label, label_id)
+    label_element = value = None
+    for child in item:
+        if child.tag == _LABEL and label_element is None:
+            label_element = child
+        elif child.tag == _VALUE and value is None:
+            value = child.text or ""
+    label, label_id = _text(label_element)
+    return Choice((value or "").strip(), label, label_id)
 
 
 def _itemset(element: Element | None) -> Itemset | None:

@@ -3,25 +3,72 @@
 import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import fields, is_dataclass
+from dataclasses import MISSING, fields, is_dataclass
 from functools import cache
 from typing import Any, get_args, get_origin, get_type_hints
 
 Decoder = Callable[[Any], Any]
+Encoder = Callable[[Any], Any]
 _SCALARS = (str, int, float)
 
 
 def encode(value: Any) -> Any:
-    """Dataclasses become dicts, tuples lists and frozensets sorted lists; the rest is already JSON."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: encode(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, tuple | list):
-        return [encode(item) for item in value]
-    if isinstance(value, frozenset):
-        return sorted(encode(item) for item in value)
-    if isinstance(value, Mapping):
-        return {key: encode(item) for key, item in value.items()}
-    return value
+    """Dataclasses become dicts (without the fields left at their default), tuples lists and frozensets
+    sorted lists; the rest is already JSON."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    encode_value = _ENCODERS.get(kind)
+    if encode_value is None:
+        encode_value = _ENCODERS[kind] = _encoder(kind)
+    return encode_value(value)
+
+
+# Specs hold some hundred thousand values: dispatch on the exact type through a table filled once per type,
+# rather than asking is_dataclass and isinstance of every value.
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_ENCODERS: dict[type, Encoder] = {}
+
+
+def _encoder(kind: type) -> Encoder:
+    if is_dataclass(kind):
+        return _dataclass_encoder(kind)
+    if issubclass(kind, tuple | list):
+        return _encode_sequence
+    if issubclass(kind, frozenset):
+        return lambda value: sorted(encode(item) for item in value)
+    if issubclass(kind, Mapping):
+        return _encode_mapping
+    return _same
+
+
+def _dataclass_encoder(cls: type) -> Encoder:
+    # A field still at its default is left out (decoding restores it): most fields of most controls and binds
+    # are, and leaving them out makes the stored spec a fraction of the size, quicker to write and to read.
+    required = tuple(f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING)
+    optional = tuple(
+        (f.name, f.default if f.default_factory is MISSING else f.default_factory())
+        for f in fields(cls)
+        if f.default is not MISSING or f.default_factory is not MISSING
+    )
+
+    def encode_dataclass(value: Any) -> dict[str, Any]:
+        encoded = {name: encode(getattr(value, name)) for name in required}
+        for name, default in optional:
+            item = getattr(value, name)
+            if item is not default and item != default:
+                encoded[name] = encode(item)
+        return encoded
+
+    return encode_dataclass
+
+
+def _encode_sequence(value: Any) -> list[Any]:
+    return [item if type(item) in _PLAIN else encode(item) for item in value]
+
+
+def _encode_mapping(value: Mapping[Any, Any]) -> dict[Any, Any]:
+    return {key: item if type(item) in _PLAIN else encode(item) for key, item in value.items()}
 
 
 def decode(hint: Any, value: Any) -> Any:

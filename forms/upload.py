@@ -7,7 +7,7 @@ from forms.engine_check import LogicProblem
 from forms.errors import FormDefinitionError, FormProblem
 from forms.spec import FormSpec
 from forms.spec_read import read_xform
-from forms.xlsform import LoadedForm, load_xlsform
+from forms.xlsform import LoadedForm, load_xlsform_tree
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,8 @@ class PreparedForm:
 def prepare_form(data: bytes, filename: str) -> PreparedForm:
     """Load an XLSForm and refuse what ODK would refuse: every expression must parse and every reference
     must exist, so a form pyxform accepts but ODK Validate rejects never reaches the field."""
-    loaded = load_xlsform(data, filename)
-    spec = read_xform(loaded.xform)
+    loaded, html = load_xlsform_tree(data, filename)
+    spec = read_xform(html)  # the tree load_xlsform parsed: the XForm is parsed once
     logic = check_form(spec)
     errors = [_as_form_problem(p) for p in logic if p.severity == "error"]
     if errors:

@@ -7,7 +7,7 @@ from pathlib import PurePath
 from xml.etree.ElementTree import Element, ParseError
 from xml.sax.saxutils import unescape
 
-from defusedxml.ElementTree import fromstring
+from defusedxml import DefusedXmlException
 from pyxform.errors import PyXFormError
 from pyxform.xls2json_backends import Definition, SupportedFileTypes, get_xlsform
 from pyxform.xls2xform import ConvertResult, convert
@@ -15,6 +15,7 @@ from pyxform.xls2xform import ConvertResult, convert
 from forms import messages, safety
 from forms.errors import FormDefinitionError, FormProblem, problem
 from forms.safety import Limits
+from forms.spec_read import parse_xml
 
 FILE_TYPES = (".xlsx", ".xls", ".csv", ".md")
 XFORMS = "{http://www.w3.org/2002/xforms}"
@@ -66,19 +67,31 @@ class LoadedForm:
 
 def load_xlsform(data: bytes, filename: str, limits: Limits | None = None) -> LoadedForm:
     """Check, convert and describe an uploaded XLSForm; FormDefinitionError says what is wrong where."""
+    return load_xlsform_tree(data, filename, limits)[0]
+
+
+def load_xlsform_tree(data: bytes, filename: str, limits: Limits | None = None) -> tuple[LoadedForm, Element]:
+    """As `load_xlsform`, with the parsed XForm (its <h:html>) too, so it need not be parsed again.
+
+    The tree is parsed as `spec_read.read_xform` would parse it: no DTD, no entities."""
     file_type = file_type_of(filename)
     source = safety.check_upload(data, file_type, limits)
     warnings: list[str] = []
     result = _convert(source, file_type, filename, warnings)
+    # Keep only the text: the result also holds pyxform's whole survey, a web of objects in reference cycles
+    # that, held while we go on, would survive into the collector's oldest generation and slow every full
+    # collection after it.
+    xform, itemsets = result.xform, result.itemsets
+    del result
     try:
-        root = fromstring(result.xform)
-    except ParseError as err:
+        root = parse_xml(xform)  # as read_xform parses it: no DTD, no entities
+    except (ParseError, DefusedXmlException) as err:
         raise FormDefinitionError([problem("xform_invalid", detail=str(err))]) from err
     structural = _empty_groups(root)
     if structural:
         raise FormDefinitionError(_with_rows(structural, source, file_type))
     notes = tuple(warning for text in warnings for warning in problems_from_pyxform(text))
-    return _describe(root, result.xform, notes, file_type, result.itemsets)
+    return _describe(root, xform, notes, file_type, itemsets), root
 
 
 def _convert(source: bytes, file_type: str, filename: str, warnings: list[str]) -> ConvertResult:

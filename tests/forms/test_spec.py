@@ -682,3 +682,40 @@ def test_intake_form_summary_note_outputs_the_computed_counts(domain_specs):
         "/data/n_conviventi",
         "/data/n_interventi",
     ]
+
+
+def test_the_stored_spec_leaves_out_defaults_and_still_round_trips():
+    spec = read_xform(
+        xform_from_md(
+            """
+        | survey |
+        |        | type    | name | label |
+        |        | integer | eta  | Età   |
+        """
+        )
+    )
+
+    stored = spec.to_dict()
+
+    assert FormSpec.from_dict(json.loads(json.dumps(stored))) == spec
+    assert "relevant" not in json.dumps(stored)  # an unset bind attribute is not written out
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE h:html [<!ENTITY x "boom">]>',
+        '<!DOCTYPE h:html SYSTEM "http://example.org/x.dtd">',
+    ],
+)
+def test_an_xform_declaring_a_dtd_is_refused(doctype):
+    xml = xform_from_md(
+        """
+        | survey |
+        |        | type | name | label |
+        |        | text | nome | Nome  |
+        """
+    ).replace('<?xml version="1.0"?>', '<?xml version="1.0"?>' + doctype)
+
+    with pytest.raises(FormError):
+        read_xform(xml)
