@@ -5,6 +5,7 @@ logic checks, storing the version and publishing it. The baseline, measured in t
 pyxform's `convert` of the same bytes. Run: .venv/bin/python bench/bench_upload.py
 """
 
+import gc
 import io
 import sys
 import tempfile
@@ -28,6 +29,7 @@ def make_uploader(folder: str):
 
     config = {"TESTING": True, "SECRET_KEY": "b" * 40, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/b.db"}
     app = create_app(config)
+    gc.freeze()  # as wsgi.py does in production once the app is built
     with app.app_context():
         db.create_all()
         project = Project(code="bench", name="Bench")
