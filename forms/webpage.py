@@ -77,7 +77,10 @@ def _text(page: PageContext, control: Control, path: str, render) -> str:
 
 def _repeat(page: PageContext, outer: Control, repeat: Control, path: str, at: dict, errors: dict) -> Widget:
     widget = Widget(kind="repeat", path=path, appearance=outer.appearance or "")
-    widget.label = _text(page, outer, path + "[1]", engine.render_label) if outer.label else ""
+    # A translated label is an itext reference (label_id) with no literal parts: the form's languages
+    # are the usual case, and they must show the repeat's label too.
+    labelled = outer.label or outer.label_id
+    widget.label = _text(page, outer, path + "[1]", engine.render_label) if labelled else ""
     template = repeat.ref or ""
     for entry in _entries(page, path):
         inner = {**at, template: entry}
