@@ -1,6 +1,7 @@
 """JSON API for forms: upload an XLSForm, list forms, read one."""
 
 from flask import jsonify, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.api import bp
@@ -28,17 +29,29 @@ def upload_form():
         return _error(_("Send the XLSForm file in the multipart field “xlsform”."))
     try:
         project = services.project_by_reference(user, request.form.get("project"))
-        result = services.upload_form(user, project, upload.read(), upload.filename, _wants_publish())
+        result = services.upload_form(
+            user, project, upload.read(), upload.filename, _flag("publish"), _flag("confirm")
+        )
     except FormDefinitionError as exc:
         return jsonify(errors=problem_dicts(exc.problems)), 400
     except services.SurveyError as exc:
         return _error(str(exc))
-    body = _form_summary(result.version.form) | {"warnings": problem_dicts(result.warnings)}
+    lang = str(get_locale())
+    changes = [
+        {"code": c.code, "path": c.path, "reshapes": c.reshapes, "message": c.message(lang)}
+        for c in result.changes
+    ]
+    body = _form_summary(result.version.form) | {
+        "uploaded_version": result.version.version,
+        "status": result.version.status,
+        "changes": changes,
+        "warnings": problem_dicts(result.warnings),
+    }
     return jsonify(body), 201
 
 
-def _wants_publish() -> bool:
-    return request.args.get("publish", "").lower() in {"1", "true", "yes"}
+def _flag(name: str) -> bool:
+    return request.args.get(name, "").lower() in {"1", "true", "yes"}
 
 
 @bp.get("/forms")

@@ -11,6 +11,7 @@ from app import audit
 from app.extensions import db
 from app.models import Form, FormAttachment, FormVersion, Project, User, VersionStatus, utcnow
 from app.permissions import Permission, roles_with
+from forms.changes import Change, compare_versions
 from forms.errors import FormProblem
 from forms.spec import FormSpec
 from forms.upload import prepare_form
@@ -26,11 +27,12 @@ class SurveyError(ValueError):
 
 @dataclass(frozen=True)
 class Upload:
-    """The outcome of an upload: the new version and the warnings worth showing."""
+    """The outcome of an upload: the new version, the warnings worth showing, what it changes."""
 
     version: FormVersion
     warnings: tuple[FormProblem, ...]
     created_form: bool
+    changes: tuple[Change, ...] = ()
 
 
 def project_ids(user: User, permission: Permission | None = None) -> set[int] | None:
@@ -82,7 +84,9 @@ def published_version(form: Form) -> FormVersion | None:
     return next((v for v in reversed(form.versions) if v.status == VersionStatus.PUBLISHED), None)
 
 
-def upload_form(user: User, project: Project, data: bytes, filename: str, publish: bool = False) -> Upload:
+def upload_form(
+    user: User, project: Project, data: bytes, filename: str, publish: bool = False, confirm: bool = False
+) -> Upload:
     """Convert an XLSForm and store it as a new version of its form; raise FormDefinitionError or SurveyError.
 
     A brand-new form is published at once so it can be filled; a new version of an existing form stays a
@@ -93,10 +97,11 @@ def upload_form(user: User, project: Project, data: bytes, filename: str, publis
     form, created = _form_for(project, loaded, user)
     version = _new_version(form, loaded, prepared.spec, data, filename, user)
     audit.record("form.uploaded", form, version=version.version, filename=filename)
-    if created or publish:
+    changes = tuple(version_changes(version, prepared.spec))
+    if created or (publish and (confirm or not any(c.reshapes for c in changes))):
         _publish(version)
     db.session.commit()
-    return Upload(version, prepared.warnings, created)
+    return Upload(version, prepared.warnings, created, changes)
 
 
 def _form_for(project: Project, loaded: LoadedForm, user: User) -> tuple[Form, bool]:
@@ -140,10 +145,25 @@ def _new_version(
     return version
 
 
-def publish_version(user: User, version: FormVersion) -> None:
-    """Make a draft the version served to operators; the previous one is kept, superseded."""
+def version_changes(version: FormVersion, spec: FormSpec | None = None) -> list[Change]:
+    """What a draft changes against the published version (nothing for the first version)."""
+    current = published_version(version.form)
+    if current is None or current is version:
+        return []
+    return compare_versions(spec_of(current), spec or spec_of(version))
+
+
+def publish_version(user: User, version: FormVersion, confirm: bool = False) -> None:
+    """Make a draft the version served to operators; the previous one is kept, superseded.
+
+    A draft that would reshape stored data needs `confirm`: the person publishing has seen the changes.
+    """
     if version.status != VersionStatus.DRAFT:
         raise SurveyError(_("Only a draft can be published."))
+    if not confirm and any(c.reshapes for c in version_changes(version)):
+        raise SurveyError(
+            _("This version changes the shape of data already collected: confirm to publish it.")
+        )
     _publish(version)
     audit.record("form.published", version.form, version=version.version, actor=user)
     db.session.commit()

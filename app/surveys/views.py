@@ -1,6 +1,7 @@
 """Routes for forms: list, upload, versions, publishing and downloads."""
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -65,6 +66,8 @@ def detail(form_id: int):
         can_design=services.can_design(_user(), form),
         can_fill=user_can(_user(), Permission.FILL_FORMS),
         published=services.published_version(form),
+        changes={v.id: services.version_changes(v) for v in form.versions if v.status == "draft"},
+        lang=str(get_locale()),
     )
 
 
@@ -75,7 +78,7 @@ def publish(form_id: int, version_id: int):
     form = services.form_or_404(_user(), form_id, Permission.DESIGN_FORMS)
     version = services.version_or_404(form, version_id)
     try:
-        services.publish_version(_user(), version)
+        services.publish_version(_user(), version, confirm=request.form.get("confirm") == "yes")
         flash(_("Version %(version)s is now the one people fill in.", version=version.version), "success")
     except services.SurveyError as exc:
         flash(str(exc), "error")

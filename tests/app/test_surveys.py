@@ -54,10 +54,11 @@ def researcher(app, projects) -> str:
     return _member(app, "rita@example.org", "researcher", projects["humus"])
 
 
-def _upload(client, token, content: bytes, filename: str = "visite.md", lang: str = "it", **form):
+def _upload(client, token, content: bytes, filename: str = "visite.md", lang: str = "it", publish="", **form):
     data = {"xlsform": (io.BytesIO(content), filename), **form}
     headers = {"Authorization": f"Bearer {token}", "Accept-Language": lang}
-    return client.post("/api/v1/forms", data=data, headers=headers, content_type="multipart/form-data")
+    url = f"/api/v1/forms?publish={publish}" if publish else "/api/v1/forms"
+    return client.post(url, data=data, headers=headers, content_type="multipart/form-data")
 
 
 def _counts(app) -> tuple[int, int]:
@@ -227,3 +228,42 @@ def test_a_dataset_that_is_not_utf8_csv_is_refused_and_nothing_is_stored(app, cl
 
     with app.app_context():
         assert db.session.query(FormVersion).one().attachments[0].md5 is None
+
+
+SURVEY_V2_WITHOUT_QUESTION = b"""
+| survey   |
+|          | type | name | label |
+|          | text | nota | Nota  |
+| settings |
+|          | form_id | version | form_title |
+|          | visite  | 2       | Visite     |
+"""
+
+
+def test_a_version_that_drops_a_question_is_not_published_without_confirmation(app, client, researcher):
+    _upload(client, researcher, SURVEY)
+
+    held = _upload(client, researcher, SURVEY_V2_WITHOUT_QUESTION, publish="true")
+
+    assert held.status_code == 201
+    assert held.json["status"] == "draft" and held.json["version"] == "1"
+    assert any(c["reshapes"] and c["path"] == "/data/bimbi" for c in held.json["changes"])
+
+
+def test_confirming_publishes_a_reshaping_version(app, client, researcher):
+    _upload(client, researcher, SURVEY)
+    form_id = _upload(client, researcher, SURVEY_V2_WITHOUT_QUESTION).json["id"]
+    login(client, "rita@example.org")
+    with app.app_context():
+        draft_id = db.session.query(FormVersion).filter_by(version="2").one().id
+    page = client.get(f"/forms/{form_id}").get_data(as_text=True)
+
+    refused = post_form(client, f"/forms/{form_id}/versions/{draft_id}/publish")
+    with app.app_context():
+        still = db.session.get(FormVersion, draft_id).status
+    post_form(client, f"/forms/{form_id}/versions/{draft_id}/publish", {"confirm": "yes"})
+
+    assert "/data/bimbi" in page and 'name="confirm"' in page
+    assert refused.status_code == 302 and still == "draft"
+    with app.app_context():
+        assert db.session.get(FormVersion, draft_id).status == "published"
