@@ -12,13 +12,13 @@ from flask_login import current_user
 from app.extensions import db
 from app.models import Form, FormVersion, Submission, User
 from app.permissions import Permission, require
-from app.surveys import bp, services
+from app.surveys import bp, drafts, services
 from app.surveys import submissions as recording
 from app.surveys.attachments import csv_datasets
 from app.surveys.services import spec_of
 from forms import engine
 from forms.engine_model import EngineError
-from forms.instance import instance_id
+from forms.instance import instance_from_xml, instance_id
 from forms.spec import FormSpec
 from forms.webform import instance_from_post
 from forms.webpage import PageContext, build_widgets
@@ -49,20 +49,37 @@ def form_language(spec: FormSpec, wanted: str | None) -> str | None:
 def fill(form_id: int):
     """Show the published version of a form; on POST refresh its logic, add or remove entries, or submit."""
     form = services.form_or_404(_user(), form_id, Permission.FILL_FORMS)
-    version = services.published_version(form) or abort(404)
+    draft = (
+        drafts.draft_or_404(_user(), form, int(request.values["_draft"]))
+        if request.values.get("_draft")
+        else None
+    )
+    # A draft goes on with the version it was started on, even if a newer one was published since.
+    version = draft.form_version if draft else services.published_version(form) or abort(404)
     spec = spec_of(version)
     language = form_language(spec, request.values.get("_language"))
     now = datetime.now(UTC)
     if request.method == "GET":
-        root = engine.new_instance(spec, now=now, username=_user().email, instance_id=f"uuid:{uuid.uuid4()}")
-        return _page(form, version, spec, root, language, now, strict=False)
+        root = _resumed(spec, draft) if draft else _new(spec, now)
+        return _page(form, version, spec, root, language, now, strict=False, draft=draft)
     root = _posted_instance(spec, now)
     action = request.form.get("_action", "refresh")
     if action.startswith("add:") or action.startswith("remove:"):
         root = _change_entries(spec, root, action, now)
     if action == "submit":
         return _submit(form, version, spec, root, language, now)
-    return _page(form, version, spec, root, language, now, strict=False)
+    if action == "save_draft":
+        draft = drafts.save_draft(_user(), form, version, spec, root)
+        flash(_("Draft saved: you can finish it later from the form's page."), "success")
+    return _page(form, version, spec, root, language, now, strict=False, draft=draft)
+
+
+def _new(spec: FormSpec, now: datetime):
+    return engine.new_instance(spec, now=now, username=_user().email, instance_id=f"uuid:{uuid.uuid4()}")
+
+
+def _resumed(spec: FormSpec, draft):
+    return instance_from_xml(spec, draft.xml.encode())
 
 
 def _posted_instance(spec: FormSpec, now: datetime):
@@ -86,7 +103,7 @@ def _change_entries(spec: FormSpec, root, action: str, now: datetime):
 def _submit(form: Form, version: FormVersion, spec: FormSpec, root, language: str | None, now: datetime):
     try:
         recorded = recording.record_instance(
-            _user(), form, root, request.form.get("_org_unit"), str(get_locale())
+            _user(), form, root, request.form.get("_org_unit"), str(get_locale()), version=version
         )
     except recording.SubmissionInvalid:
         flash(_("Some answers need attention: see the messages next to the questions."), "error")
@@ -97,7 +114,7 @@ def _submit(form: Form, version: FormVersion, spec: FormSpec, root, language: st
     return redirect(url_for("surveys.receipt", form_id=form.id, submission_id=recorded.submission_id))
 
 
-def _page(form: Form, version: FormVersion, spec: FormSpec, root, language, now, *, strict: bool):
+def _page(form: Form, version: FormVersion, spec: FormSpec, root, language, now, *, strict: bool, draft=None):
     # The CSV datasets too: choices from a file (select_one_from_file) and pulldata() need them.
     attachments = csv_datasets(version)
     options = {"now": now, "language": language, "username": _user().email, "attachments": attachments}
@@ -115,6 +132,7 @@ def _page(form: Form, version: FormVersion, spec: FormSpec, root, language, now,
         instance_id=instance_id(spec, evaluation.model or evaluation.root) or "",
         org_units=recording.org_units_to_choose(_user(), form, scope),
         chosen_unit=request.form.get("_org_unit", ""),
+        draft=draft,
     )
 
 

@@ -18,6 +18,7 @@ from app.models import Form, FormVersion, OrgUnit, Submission, User
 from app.permissions import Permission, roles_with
 from app.scoping import Scope, org_unit_condition, user_scope
 from app.surveys.attachments import csv_datasets
+from app.surveys.drafts import forget_draft
 from app.surveys.services import published_version, spec_of
 from forms import engine
 from forms.instance import (
@@ -74,9 +75,17 @@ def read_scope(user: User, form: Form) -> Scope:
     return user_scope(user, roles=roles_with(Permission.READ_DATA), project_id=form.project_id)
 
 
-def record_instance(user: User, form: Form, root: Element, org_unit_code: str | None, lang: str) -> Recorded:
-    """Validate and store an instance filled on the web page; raise SubmissionInvalid/Conflict/Refused."""
-    version = _version_to_fill(form)
+def record_instance(
+    user: User,
+    form: Form,
+    root: Element,
+    org_unit_code: str | None,
+    lang: str,
+    version: FormVersion | None = None,
+) -> Recorded:
+    """Validate and store an instance filled on the web page (against `version`, by default the published
+    one); a draft saved for it is forgotten. Raise SubmissionInvalid/Conflict/Refused."""
+    version = version or _version_to_fill(form)
     spec = spec_of(version)
     org_unit = _submitting_unit(user, form, org_unit_code)
     evaluation = engine.validate(
@@ -84,7 +93,10 @@ def record_instance(user: User, form: Form, root: Element, org_unit_code: str | 
     )
     if evaluation.problems:
         raise SubmissionInvalid([FieldError(p.path, p.message(lang)) for p in evaluation.problems])
-    return _store(user, form, version, spec, evaluation.root, org_unit)
+    recorded = _store(user, form, version, spec, evaluation.root, org_unit)
+    forget_draft(user, recorded.instance_id)
+    db.session.commit()
+    return recorded
 
 
 def record_submission(

@@ -153,3 +153,48 @@ def test_a_receipt_is_shown_only_to_the_person_who_submitted(app, client, form_i
     login(client, "otto@example.org")
 
     assert client.get(response.headers["Location"]).status_code == 404
+
+
+def test_a_draft_is_saved_listed_resumed_and_forgotten_once_submitted(app, client, form_id):
+    saved, instance_id = _post(client, form_id, {"/data/bambini": "3", "_action": "save_draft"})
+    with app.app_context():
+        from app.models import SubmissionDraft
+
+        draft_id = db.session.query(SubmissionDraft).one().id
+
+    listed = client.get(f"/forms/{form_id}").get_data(as_text=True)
+    resumed = client.get(f"/forms/{form_id}/fill?_draft={draft_id}").get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token(client),
+        "_instance_id": instance_id,
+        "_draft": draft_id,
+        "/data/bambini": "3",
+        "_action": "submit",
+    }
+    submitted = client.post(f"/forms/{form_id}/fill", data=data)
+
+    assert saved.status_code == 200 and f"_draft={draft_id}" in listed
+    assert 'value="3"' in resumed and instance_id in resumed
+    assert submitted.status_code == 302
+    with app.app_context():
+        assert db.session.query(SubmissionDraft).count() == 0
+        assert db.session.query(Submission).one().instance_id == instance_id
+
+
+def test_someone_else_draft_answers_404(app, client, form_id, territory):
+    _post(client, form_id, {"/data/bambini": "3", "_action": "save_draft"})
+    with app.app_context():
+        from app.models import SubmissionDraft
+
+        draft_id = db.session.query(SubmissionDraft).one().id
+        other = accounts.create_user("otto2@example.org", PASSWORD)
+        accounts.grant_role(
+            other,
+            "operator",
+            db.session.get(OrgUnit, territory.ambito_bari.id),
+            db.session.query(Project).one(),
+        )
+        db.session.commit()
+    login(client, "otto2@example.org")
+
+    assert client.get(f"/forms/{form_id}/fill?_draft={draft_id}").status_code == 404
