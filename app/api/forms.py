@@ -8,7 +8,7 @@ from app.api import bp
 from app.api.auth import api_user, token_required
 from app.models import Form
 from app.permissions import Permission, user_can
-from app.surveys import services
+from app.surveys import attachments, services
 from app.surveys.problems import problem_dicts
 from forms.errors import FormDefinitionError
 
@@ -88,3 +88,21 @@ def _form_summary(form: Form) -> dict[str, object]:
         "url": url_for("surveys.detail", form_id=form.id, _external=True),
         "fill_url": url_for("surveys.fill", form_id=form.id, _external=True),
     }
+
+
+@bp.post("/forms/<int:form_id>/versions/<version>/attachments/<path:name>")
+@token_required
+def upload_attachment(form_id: int, version: str, name: str):
+    """Upload a file a version expects (multipart field `file`)."""
+    form = services.form_or_404(api_user(), form_id, Permission.DESIGN_FORMS)
+    row = next((v for v in form.versions if v.version == version), None)
+    upload = request.files.get("file")
+    if row is None:
+        return _error(_("This form has no version %(version)s.", version=version), 404)
+    if upload is None:
+        return _error(_("Send the file in the multipart field “file”."))
+    try:
+        attachment = attachments.attach_file(row, name, upload.read())
+    except attachments.AttachmentError as exc:
+        return _error(str(exc))
+    return jsonify(name=attachment.name, md5=attachment.md5, size=attachment.size), 201

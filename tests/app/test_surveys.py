@@ -267,3 +267,24 @@ def test_confirming_publishes_a_reshaping_version(app, client, researcher):
     assert refused.status_code == 302 and still == "draft"
     with app.app_context():
         assert db.session.get(FormVersion, draft_id).status == "published"
+
+
+def test_a_dataset_can_be_uploaded_through_the_api(app, client, researcher):
+    form_id = _upload(client, researcher, WITH_DATASET, filename="dataset.md").json["id"]
+    headers = {"Authorization": f"Bearer {researcher}"}
+
+    stored = client.post(
+        f"/api/v1/forms/{form_id}/versions/1/attachments/comuni.csv",
+        data={"file": (io.BytesIO(b"name,label\n072006,Bari\n"), "comuni.csv")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    unknown = client.post(
+        f"/api/v1/forms/{form_id}/versions/1/attachments/altro.csv",
+        data={"file": (io.BytesIO(b"name,label\n"), "altro.csv")},
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+
+    assert stored.status_code == 201 and stored.json["size"] == 23
+    assert unknown.status_code == 400
