@@ -122,3 +122,48 @@ def _kind(spec: FormSpec, control: Control) -> str:
     if control.kind == "input" and "multiline" in (control.appearance or ""):
         return "textarea"
     return "input" if control.kind in {"input", "range"} else "unsupported"
+
+
+# A form this long with several top-level groups is shown a group per page, as Enketo's pages theme does.
+PAGED_FROM_QUESTIONS = 20
+
+
+def paginate(widgets: list[Widget]) -> list[list[Widget]]:
+    """The pages of a fill page: each top-level group, and each run of loose questions, is one page.
+
+    Short forms, and forms with fewer than two top-level groups, stay on a single page; a group with the
+    field-list appearance always gets its own page.
+    """
+    groups = [w for w in widgets if w.kind in {"group", "repeat"}]
+    field_list = any("field-list" in w.appearance for w in groups)
+    if not field_list and (len(groups) < 2 or _questions(widgets) < PAGED_FROM_QUESTIONS):
+        return [widgets]
+    pages: list[list[Widget]] = []
+    for widget in widgets:
+        if widget.kind in {"group", "repeat"} or not pages or pages[-1][-1].kind in {"group", "repeat"}:
+            pages.append([widget])
+        else:
+            pages[-1].append(widget)
+    return pages
+
+
+def _questions(widgets: list[Widget]) -> int:
+    count = 0
+    for widget in widgets:
+        if widget.kind in {"group", "repeat"}:
+            count += _questions(widget.children) + sum(_questions(e.children) for e in widget.entries)
+        else:
+            count += 1
+    return count
+
+
+def page_with_errors(pages: list[list[Widget]]) -> int | None:
+    """The first page holding a message, so a refused submit opens where the problem is."""
+    for index, page in enumerate(pages):
+        if any(_has_errors(w) for w in page):
+            return index
+    return None
+
+
+def _has_errors(widget: Widget) -> bool:
+    return bool(widget.errors) or any(_has_errors(w) for w in widget.children + widget.entries)

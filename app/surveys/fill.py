@@ -21,7 +21,7 @@ from forms.engine_model import EngineError
 from forms.instance import instance_from_xml, instance_id
 from forms.spec import FormSpec
 from forms.webform import instance_from_post
-from forms.webpage import PageContext, build_widgets
+from forms.webpage import PageContext, build_widgets, page_with_errors, paginate
 
 _CODE = re.compile(r"\(([a-z]{2,3})\)\s*$", re.IGNORECASE)
 _LANGUAGE_NAMES = {"it": ("ital",), "en": ("engl",)}
@@ -119,7 +119,8 @@ def _page(form: Form, version: FormVersion, spec: FormSpec, root, language, now,
     attachments = csv_datasets(version)
     options = {"now": now, "language": language, "username": _user().email, "attachments": attachments}
     evaluation = engine.validate(spec, root, **options) if strict else engine.evaluate(spec, root, **options)
-    widgets = build_widgets(PageContext(spec, evaluation, language, now, attachments))
+    pages = paginate(build_widgets(PageContext(spec, evaluation, language, now, attachments)))
+    current = _current_page(pages, strict)
     scope = recording.fill_scope(_user(), form)
     template = "surveys/fill_body.html" if request.headers.get("HX-Request") else "surveys/fill.html"
     return render_template(
@@ -127,13 +128,24 @@ def _page(form: Form, version: FormVersion, spec: FormSpec, root, language, now,
         form=form,
         version=version,
         spec=spec,
-        widgets=widgets,
+        pages=pages,
+        current_page=current,
         language=language,
         instance_id=instance_id(spec, evaluation.model or evaluation.root) or "",
         org_units=recording.org_units_to_choose(_user(), form, scope),
         chosen_unit=request.form.get("_org_unit", ""),
         draft=draft,
     )
+
+
+def _current_page(pages: list, strict: bool) -> int:
+    """The page to show: the one asked for (by a page button or the page's own field), or, after a refused
+    submit, the first page with a message."""
+    if strict and (with_errors := page_with_errors(pages)) is not None:
+        return with_errors
+    action = request.form.get("_action", "")
+    wanted = action.removeprefix("page:") if action.startswith("page:") else request.form.get("_page", "0")
+    return min(max(int(wanted) if wanted.isdigit() else 0, 0), len(pages) - 1)
 
 
 @bp.get("/<int:form_id>/receipt/<int:submission_id>")

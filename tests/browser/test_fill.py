@@ -130,8 +130,25 @@ def _refreshed(page: Page, action: Callable[[], None]) -> None:
     settle(page)
 
 
+def _show(page: Page, path: str) -> None:
+    """Open the page of a long form that holds the question at `path`, with the page buttons."""
+    index = page.evaluate(
+        """(path) => {
+            const target = document.getElementById(path) || document.querySelector(`[id^="${CSS.escape(path)}="]`);
+            return [...document.querySelectorAll('.humus-page')].findIndex(p => p.contains(target));
+        }""",
+        path,
+    )
+    button = page.locator(f'button[name="_action"][value="page:{index}"]').first
+    if index >= 0 and page.locator(".humus-page").nth(index).is_hidden():
+        with page.expect_navigation():
+            button.click()
+        settle(page)
+
+
 def _type(page: Page, path: str, value: str) -> None:
     """Type into a field as a keyboard user does, and leave it with Tab (which fires `change`)."""
+    _show(page, path)
 
     def act() -> None:
         _field(page, path).fill(value)
@@ -143,6 +160,7 @@ def _type(page: Page, path: str, value: str) -> None:
 
 def _check(page: Page, path: str, value: str) -> None:
     # Bootstrap Italia draws its own radio and checkbox over the input: people click the label.
+    _show(page, path)
     _refreshed(page, lambda: page.locator(f'label[for="{path}={value}"]').click())
     expect(_choice(page, path, value)).to_be_checked()
 
@@ -151,7 +169,8 @@ def _after(page: Page, path: str) -> str:
     """The id of the field Tab goes to from the one at `path`."""
     return page.evaluate(
         """(path) => {
-            const all = [...document.querySelectorAll('#fill-body :is(input, select, textarea):not([type=hidden])')];
+            const shown = '#fill-body .humus-page:not([hidden]) :is(input, select, textarea):not([type=hidden])';
+            const all = [...document.querySelectorAll(shown)];
             return all[all.findIndex(e => e.id === path) + 1].id;
         }""",
         path,
@@ -261,6 +280,7 @@ def test_enter_in_a_field_refreshes_the_page_and_never_removes_an_entry(
     p = fill_form.paths
     sign_in(page, FILLER)
     page.goto(f"/forms/{fill_form.id}/fill")
+    _show(page, p["ambito_denominazione"])
     entries = page.locator("input[name=_entry]")
     expect(entries).to_have_count(1)
 
