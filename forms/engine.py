@@ -29,8 +29,8 @@ from defusedxml.ElementTree import fromstring
 from forms.engine_binds import Binds, FieldState
 from forms.engine_check import LogicProblem, check_form
 from forms.engine_checks import answer_problems
-from forms.engine_choices import Attachments, make_context, options
-from forms.engine_labels import render_hint, render_label
+from forms.engine_choices import Attachments, make_context
+from forms.engine_labels import PageReader, render_hint, render_label
 from forms.engine_model import EngineError, Model, conform, index_model, template_path
 from forms.engine_plan import FormLogicError, Plan, plan_for
 from forms.engine_repeats import (
@@ -56,6 +56,7 @@ __all__ = [
     "FieldState",
     "FormLogicError",
     "LogicProblem",
+    "PageReader",
     "add_repeat",
     "check_form",
     "choices",
@@ -159,16 +160,7 @@ def choices(
     now: datetime | None = None,
 ) -> list[tuple[str, str]]:
     """The (value, label) pairs a select offers at `field_path`, its choice_filter applied there."""
-    plan = plan_for(spec)
-    model = index_model(plan.shape, root)
-    element = model.locate(field_path)
-    control = spec.control(model.template_paths[element])
-    if control is None:
-        return []
-    context = make_context(
-        spec, plan, root, now=now or datetime.now(UTC), language=language, attachments=attachments
-    )
-    return options(spec, control, element, context) or []
+    return PageReader(spec, root, language=language, now=now, attachments=attachments).choices(field_path)
 
 
 def add_repeat(

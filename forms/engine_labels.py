@@ -1,15 +1,56 @@
-"""Labels and hints as a page shows them: in the chosen language, each `<output>` filled in at its node."""
+"""What a page shows of an instance: labels, hints and choices, read through one index and one context."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from xml.etree.ElementTree import Element  # noqa: S405 - reading trees only
 
-from forms.engine_choices import Attachments, make_context
+from forms.engine_choices import Attachments, make_context, options
 from forms.engine_model import index_model
 from forms.engine_plan import plan_for
 from forms.engine_text import form_language, render
 from forms.spec import Control, FormSpec, Parts
+
+
+class PageReader:
+    """Reads one instance for a page. Indexing the instance and building the evaluation context cost more
+    than any single label, so a page builds them once here rather than once per question."""
+
+    def __init__(
+        self,
+        spec: FormSpec,
+        root: Element,
+        *,
+        language: str | None = None,
+        now: datetime | None = None,
+        attachments: Attachments | None = None,
+    ) -> None:
+        plan = plan_for(spec)
+        self.spec, self.language = spec, language
+        self.model = index_model(plan.shape, root)
+        self.context = make_context(
+            spec, plan, root, now=now or datetime.now(UTC), language=language, attachments=attachments
+        )
+
+    def label(self, control: Control, node_path: str) -> str:
+        """A control's label with each `<output value=...>` filled in at `node_path`."""
+        return self._render(self.spec.label(control, form_language(self.spec, self.language)), node_path)
+
+    def hint(self, control: Control, node_path: str) -> str:
+        """A control's hint, filled in like `label`; '' when it has none."""
+        return self._render(self.spec.hint(control, form_language(self.spec, self.language)), node_path)
+
+    def choices(self, field_path: str) -> list[tuple[str, str]]:
+        """The (value, label) pairs a select offers at `field_path`, its choice_filter applied there."""
+        element = self.model.locate(field_path)
+        control = self.spec.control(self.model.template_paths[element])
+        if control is None:
+            return []
+        return options(self.spec, control, element, self.context) or []
+
+    def _render(self, parts: Parts, node_path: str) -> str:
+        element = self.model.locate(node_path)
+        return render(parts, self.context.at(element, current=element)).strip()
 
 
 def render_label(
@@ -23,8 +64,9 @@ def render_label(
     attachments: Attachments | None = None,
 ) -> str:
     """A control's label in `language` with each `<output value=...>` filled in at `node_path`."""
-    parts = spec.label(control, form_language(spec, language))
-    return _render_at(spec, parts, root, node_path, language, now, attachments)
+    return PageReader(spec, root, language=language, now=now, attachments=attachments).label(
+        control, node_path
+    )
 
 
 def render_hint(
@@ -38,22 +80,6 @@ def render_hint(
     attachments: Attachments | None = None,
 ) -> str:
     """A control's hint, filled in like `render_label`; '' when it has none."""
-    parts = spec.hint(control, form_language(spec, language))
-    return _render_at(spec, parts, root, node_path, language, now, attachments)
-
-
-def _render_at(
-    spec: FormSpec,
-    parts: Parts,
-    root: Element,
-    node_path: str,
-    language: str | None,
-    now: datetime | None,
-    attachments: Attachments | None,
-) -> str:
-    plan = plan_for(spec)
-    element = index_model(plan.shape, root).locate(node_path)
-    context = make_context(
-        spec, plan, root, now=now or datetime.now(UTC), language=language, attachments=attachments
+    return PageReader(spec, root, language=language, now=now, attachments=attachments).hint(
+        control, node_path
     )
-    return render(parts, context.at(element, current=element)).strip()

@@ -1,8 +1,10 @@
 """The widgets of a fill page, built from the FormSpec and an Evaluation of the instance being filled."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from xml.etree.ElementTree import Element  # noqa: S405 - building trees only; parsing goes through defusedxml
 
 from forms import engine
@@ -23,6 +25,13 @@ class PageContext:
     def root(self) -> Element:
         # Labels and choices read the model, which keeps answers the stored record will drop.
         return self.evaluation.model if self.evaluation.model is not None else self.evaluation.root
+
+    @cached_property
+    def reader(self) -> engine.PageReader:
+        """One index and one context for every label, hint and choice list of the page."""
+        return engine.PageReader(
+            self.spec, self.root, language=self.language, now=self.now, attachments=self.attachments
+        )
 
 
 def build_widgets(page: PageContext) -> list[Widget]:
@@ -47,15 +56,13 @@ def _widget(page: PageContext, control: Control, at: dict[str, str], errors: dic
     if control.kind == "group":
         widget.children = [w for c in control.children if (w := _widget(page, c, at, errors)) is not None]
     elif widget.kind in {"select1", "select"}:
-        widget.choices = engine.choices(
-            page.spec, page.root, path, language=page.language, attachments=page.attachments, now=page.now
-        )
+        widget.choices = page.reader.choices(path)
     return widget
 
 
 def _describe(page: PageContext, widget: Widget, control: Control, state, errors: dict) -> None:
-    widget.label = _text(page, control, widget.path, engine.render_label)
-    widget.hint = _text(page, control, widget.path, engine.render_hint)
+    widget.label = _text(page.reader.label, control, widget.path)
+    widget.hint = _text(page.reader.hint, control, widget.path)
     widget.errors = errors.get(widget.path, [])
     if state is not None:
         widget.relevant, widget.required, widget.readonly = state.relevant, state.required, state.readonly
@@ -68,9 +75,9 @@ def _describe(page: PageContext, widget: Widget, control: Control, state, errors
         widget.step = {"int": "1", "decimal": "any"}.get(bind.type)
 
 
-def _text(page: PageContext, control: Control, path: str, render) -> str:
+def _text(render: Callable[[Control, str], str], control: Control, path: str) -> str:
     try:
-        return render(page.spec, control, page.root, path, page.language, now=page.now)
+        return render(control, path)
     except (engine.EngineError, KeyError, ValueError):
         return ""
 
@@ -80,7 +87,7 @@ def _repeat(page: PageContext, outer: Control, repeat: Control, path: str, at: d
     # A translated label is an itext reference (label_id) with no literal parts: the form's languages
     # are the usual case, and they must show the repeat's label too.
     labelled = outer.label or outer.label_id
-    widget.label = _text(page, outer, path + "[1]", engine.render_label) if labelled else ""
+    widget.label = _text(page.reader.label, outer, path + "[1]") if labelled else ""
     template = repeat.ref or ""
     for entry in _entries(page, path):
         inner = {**at, template: entry}
