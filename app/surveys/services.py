@@ -95,7 +95,11 @@ def upload_form(
     prepared = prepare_form(data, filename)
     loaded = prepared.loaded
     form, created = _form_for(project, loaded, user)
-    version = _new_version(form, loaded, prepared.spec, data, filename, user)
+    try:
+        version = _new_version(form, loaded, prepared.spec, data, filename, user)
+    except SurveyError:
+        db.session.rollback()  # the form's new title, or the new form itself, must not linger
+        raise
     audit.record("form.uploaded", form, version=version.version, filename=filename)
     changes = tuple(version_changes(version, prepared.spec))
     if created or (publish and (confirm or not any(c.reshapes for c in changes))):

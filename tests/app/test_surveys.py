@@ -288,3 +288,19 @@ def test_a_dataset_can_be_uploaded_through_the_api(app, client, researcher):
 
     assert stored.status_code == 201 and stored.json["size"] == 23
     assert unknown.status_code == 400
+
+
+def test_a_refused_version_leaves_nothing_behind_for_a_later_commit(app, client, researcher):
+    from app.surveys import services
+
+    _upload(client, researcher, SURVEY)
+    with app.app_context():
+        user = db.session.query(User).filter_by(email="rita@example.org").one()
+        renamed = SURVEY.replace(b"| Visite     |", b"| Altro titolo |")
+        with pytest.raises(services.SurveyError):
+            services.upload_form(
+                user, db.session.query(Project).filter_by(code="humus").one(), renamed, "visite.md"
+            )
+        db.session.commit()  # whatever the request does next must not store the half-made change
+
+        assert db.session.query(Form).one().title == "Visite"
