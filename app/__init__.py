@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import forms  # noqa: F401 - before anything reads a workbook: it keeps openpyxl on defusedxml
 from app import config, database, errors, i18n, permissions, security
 from app.extensions import babel, csrf, db, login_manager, migrate
 
@@ -37,9 +38,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     errors.init_app(app)
 
-    from app import admin, api, auth, cli, home, surveys
+    from app import admin, api, auth, cli, home, openrosa, surveys
 
-    for blueprint in (auth.bp, home.bp, admin.bp, api.bp, surveys.bp):
+    for blueprint in (auth.bp, home.bp, admin.bp, api.bp, surveys.bp, openrosa.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

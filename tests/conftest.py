@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+import forms  # noqa: F401 - first of our packages: it keeps openpyxl on defusedxml (see forms/__init__.py)
 from app import create_app
 from app.extensions import db
 from app.models import OrgUnit, User
