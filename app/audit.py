@@ -24,16 +24,31 @@ def record(
     **details: Any,
 ) -> AuditEvent:
     """Add an audit event to the current session; the caller's commit stores it with the change."""
-    if actor is None and has_request_context() and current_user.is_authenticated:
-        actor = current_user._get_current_object()
     if target is not None and getattr(target, "id", 0) is None:
         db.session.flush()  # give a new target its id
+    target_type = type(target).__name__ if target is not None else ""
+    target_id = getattr(target, "id", "") if target is not None else ""
+    return record_row(action, target_type, target_id, org_unit_id=org_unit_id, actor=actor, **details)
+
+
+def record_row(
+    action: str,
+    target_type: str,
+    target_id: Any,
+    *,
+    org_unit_id: int | None = None,
+    actor: User | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """Add an audit event about a row known by its type and id (one inserted without the unit of work)."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user._get_current_object()
     event_row = AuditEvent(
         action=action,
         actor=actor,
         actor_email=actor.email if actor else "",
-        target_type=type(target).__name__ if target is not None else "",
-        target_id=str(getattr(target, "id", "") or "") if target is not None else "",
+        target_type=target_type,
+        target_id=str(target_id or ""),
         org_unit_id=org_unit_id,
         ip=_client_ip(),
         details=details,

@@ -42,7 +42,7 @@ PG_SERVER = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432
 
 TARGET_RATE = 100.0
 TARGET_RATIO = 0.5
-WORKERS = 2
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = 6
 WARMUP = 40
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "600"))

@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 
 from app.api import bp
 from app.api.auth import api_user, token_required
-from app.models import Submission
+from app.models import Form, FormVersion, Submission
+from app.permissions import Permission
 from app.surveys import services
 from app.surveys import submissions as recording
 
@@ -15,14 +16,36 @@ from app.surveys import submissions as recording
 @token_required
 def create_submission(form_id: int):
     """Record `{"data", "instanceID"?, "org_unit"?}`: 201 new, 200 same again, 409 different, 422 invalid."""
-    form = services.form_or_404(api_user(), form_id)
+    return _record(services.form_or_404(api_user(), form_id))
+
+
+@bp.post("/forms/<int:form_id>/versions/<version>/test-submissions")
+@token_required
+def create_test_submission(form_id: int, version: str):
+    """Record a test submission to a draft version, kept apart from real data; answers as for real ones."""
+    form = services.form_or_404(api_user(), form_id, Permission.DESIGN_FORMS)
+    row = next((v for v in form.versions if v.version == version), None)
+    if row is None:
+        message = _("This form has no version %(version)s.", version=version)
+        return jsonify(errors=[{"field": None, "message": message}]), 404
+    return _record(form, row, test=True)
+
+
+def _record(form: Form, version: FormVersion | None = None, test: bool = False):
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         message = _("Send a JSON object with the answers in “data”.")
         return jsonify(errors=[{"field": None, "message": message}]), 422
     try:
         recorded = recording.record_submission(
-            api_user(), form, body["data"], body.get("instanceID"), body.get("org_unit"), str(get_locale())
+            api_user(),
+            form,
+            body["data"],
+            body.get("instanceID"),
+            body.get("org_unit"),
+            str(get_locale()),
+            version=version,
+            test=test,
         )
     except recording.SubmissionInvalid as exc:
         return jsonify(errors=[{"field": e.field, "message": e.message} for e in exc.errors]), 422
@@ -30,9 +53,8 @@ def create_submission(form_id: int):
         return jsonify(errors=[{"field": exc.field, "message": str(exc)}]), exc.status
     except recording.SubmissionConflict as exc:
         return jsonify(errors=[{"field": "instanceID", "message": str(exc)}]), 409
-    return jsonify(
-        id=recorded.submission_id, instanceID=recorded.instance_id
-    ), 201 if recorded.created else 200
+    body = {"id": recorded.submission_id, "instanceID": recorded.instance_id, "test": test}
+    return jsonify(body), 201 if recorded.created else 200
 
 
 @bp.get("/forms/<int:form_id>/submissions")

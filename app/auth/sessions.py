@@ -3,15 +3,23 @@
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app, request
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import User, UserSession, utcnow
+from app.models import RoleAssignment, User, UserSession, utcnow
 
 # Writing last_seen on every request would turn every read into a write.
 TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def with_user_and_roles(user_relationship: Any) -> Any:
+    """Load a row's user with their role assignments and org units in the same query: every request
+    checks the user's scope, and four lazy loads would cost more than the rest of a small request."""
+    return joinedload(user_relationship).joinedload(User.assignments).joinedload(RoleAssignment.org_unit)
 
 
 def token_digest(token: str) -> str:
@@ -38,7 +46,8 @@ def open_session(user: User) -> str:
 
 def load_session_user(token: str) -> User | None:
     """The user of a live session, or None when it is unknown, revoked, expired, idle or disabled."""
-    row = db.session.scalars(select(UserSession).where(UserSession.token_hash == token_digest(token))).first()
+    query = select(UserSession).where(UserSession.token_hash == token_digest(token))
+    row = db.session.scalars(query.options(with_user_and_roles(UserSession.user))).unique().first()
     now = utcnow()
     if row is None or row.revoked_at is not None or not _is_live(row, now):
         return None

@@ -4,7 +4,7 @@ import secrets
 
 from sqlalchemy import select
 
-from app.auth.sessions import TOUCH_INTERVAL, token_digest
+from app.auth.sessions import TOUCH_INTERVAL, token_digest, with_user_and_roles
 from app.extensions import db
 from app.models import ApiToken, User, utcnow
 
@@ -23,7 +23,8 @@ def user_for_token(plain: str) -> User | None:
     """The active owner of a live token, or None for an unknown, revoked or disabled one."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
-    row = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(plain))).first()
+    query = select(ApiToken).where(ApiToken.token_hash == token_digest(plain))
+    row = db.session.scalars(query.options(with_user_and_roles(ApiToken.user))).unique().first()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     now = utcnow()

@@ -2,15 +2,16 @@
 
 import re
 import uuid
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from app.extensions import db
-from app.models import Form, FormVersion, Submission, User
+from app.models import Form, FormVersion, Submission, SubmissionDraft, User, VersionStatus
 from app.permissions import Permission, require
 from app.surveys import bp, drafts, services
 from app.surveys import submissions as recording
@@ -44,6 +45,22 @@ def form_language(spec: FormSpec, wanted: str | None) -> str | None:
     return spec.default_language
 
 
+@dataclass(frozen=True)
+class Filling:
+    """What a fill page works on: the form, the version it shows, the saved draft resumed, whether a test."""
+
+    form: Form
+    version: FormVersion
+    draft: SubmissionDraft | None
+    test: bool
+
+    @property
+    def url(self) -> str:
+        if self.test:
+            return url_for("surveys.test_fill", form_id=self.form.id, version_id=self.version.id)
+        return url_for("surveys.fill", form_id=self.form.id)
+
+
 @bp.route("/<int:form_id>/fill", methods=("GET", "POST"))
 @require(Permission.FILL_FORMS)
 def fill(form_id: int):
@@ -56,22 +73,39 @@ def fill(form_id: int):
     )
     # A draft goes on with the version it was started on, even if a newer one was published since.
     version = draft.form_version if draft else services.published_version(form) or abort(404)
-    spec = spec_of(version)
+    return _fill_page(Filling(form, version, draft, test=False))
+
+
+@bp.route("/<int:form_id>/versions/<int:version_id>/test", methods=("GET", "POST"))
+@require(Permission.DESIGN_FORMS)
+def test_fill(form_id: int, version_id: int):
+    """Try out a draft version on the real page; what is submitted is kept apart as a test submission."""
+    form = services.form_or_404(_user(), form_id, Permission.DESIGN_FORMS)
+    version = services.version_or_404(form, version_id)
+    if version.status != VersionStatus.DRAFT:
+        flash(_("Only a draft version is tested: this one is filled in for real."), "info")
+        return redirect(url_for("surveys.detail", form_id=form.id))
+    return _fill_page(Filling(form, version, None, test=True))
+
+
+def _fill_page(filling: Filling):
+    spec = spec_of(filling.version)
     language = form_language(spec, request.values.get("_language"))
     now = datetime.now(UTC)
     if request.method == "GET":
-        root = _resumed(spec, draft) if draft else _new(spec, now)
-        return _page(form, version, spec, root, language, now, strict=False, draft=draft)
+        root = _resumed(spec, filling.draft) if filling.draft else _new(spec, now)
+        return _page(filling, spec, root, language, now, strict=False)
     root = _posted_instance(spec, now)
     action = request.form.get("_action", "refresh")
     if action.startswith("add:") or action.startswith("remove:"):
         root = _change_entries(spec, root, action, now)
     if action == "submit":
-        return _submit(form, version, spec, root, language, now)
-    if action == "save_draft":
-        draft = drafts.save_draft(_user(), form, version, spec, root)
+        return _submit(filling, spec, root, language, now)
+    if action == "save_draft" and not filling.test:
+        draft = drafts.save_draft(_user(), filling.form, filling.version, spec, root)
+        filling = replace(filling, draft=draft)
         flash(_("Draft saved: you can finish it later from the form's page."), "success")
-    return _page(form, version, spec, root, language, now, strict=False, draft=draft)
+    return _page(filling, spec, root, language, now, strict=False)
 
 
 def _new(spec: FormSpec, now: datetime):
@@ -100,42 +134,55 @@ def _change_entries(spec: FormSpec, root, action: str, now: datetime):
         return root
 
 
-def _submit(form: Form, version: FormVersion, spec: FormSpec, root, language: str | None, now: datetime):
+def _submit(filling: Filling, spec: FormSpec, root, language: str | None, now: datetime):
     try:
         recorded = recording.record_instance(
-            _user(), form, root, request.form.get("_org_unit"), str(get_locale()), version=version
+            _user(),
+            filling.form,
+            root,
+            request.form.get("_org_unit"),
+            str(get_locale()),
+            version=filling.version,
+            test=filling.test,
         )
     except recording.SubmissionInvalid:
         flash(_("Some answers need attention: see the messages next to the questions."), "error")
-        return _page(form, version, spec, root, language, now, strict=True), 422
+        return _page(filling, spec, root, language, now, strict=True), 422
     except (recording.SubmissionRefused, recording.SubmissionConflict) as exc:
         flash(str(exc), "error")
-        return _page(form, version, spec, root, language, now, strict=True), 422
-    return redirect(url_for("surveys.receipt", form_id=form.id, submission_id=recorded.submission_id))
+        return _page(filling, spec, root, language, now, strict=True), 422
+    return redirect(url_for("surveys.receipt", form_id=filling.form.id, submission_id=recorded.submission_id))
 
 
-def _page(form: Form, version: FormVersion, spec: FormSpec, root, language, now, *, strict: bool, draft=None):
+def _page(filling: Filling, spec: FormSpec, root, language, now, *, strict: bool):
     # The CSV datasets too: choices from a file (select_one_from_file) and pulldata() need them.
-    attachments = csv_datasets(version)
+    attachments = csv_datasets(filling.version)
     options = {"now": now, "language": language, "username": _user().email, "attachments": attachments}
     evaluation = engine.validate(spec, root, **options) if strict else engine.evaluate(spec, root, **options)
     pages = paginate(build_widgets(PageContext(spec, evaluation, language, now, attachments)))
     current = _current_page(pages, strict)
-    scope = recording.fill_scope(_user(), form)
     template = "surveys/fill_body.html" if request.headers.get("HX-Request") else "surveys/fill.html"
     return render_template(
         template,
-        form=form,
-        version=version,
+        form=filling.form,
+        version=filling.version,
+        filling=filling,
         spec=spec,
         pages=pages,
         current_page=current,
         language=language,
         instance_id=instance_id(spec, evaluation.model or evaluation.root) or "",
-        org_units=recording.org_units_to_choose(_user(), form, scope),
+        org_units=_org_units_to_choose(filling),
         chosen_unit=request.form.get("_org_unit", ""),
-        draft=draft,
+        draft=filling.draft,
     )
+
+
+def _org_units_to_choose(filling: Filling) -> list:
+    if filling.test:
+        return []  # a test submission belongs to no org unit
+    scope = recording.fill_scope(_user(), filling.form)
+    return recording.org_units_to_choose(_user(), filling.form, scope)
 
 
 def _current_page(pages: list, strict: bool) -> int:
@@ -149,10 +196,10 @@ def _current_page(pages: list, strict: bool) -> int:
 
 
 @bp.get("/<int:form_id>/receipt/<int:submission_id>")
-@require(Permission.FILL_FORMS)
+@login_required
 def receipt(form_id: int, submission_id: int):
-    """Confirm a submission to the person who sent it."""
-    form = services.form_or_404(_user(), form_id, Permission.FILL_FORMS)
+    """Confirm a submission (or a test submission) to the person who sent it."""
+    form = services.form_or_404(_user(), form_id)
     row = db.session.get(Submission, submission_id)
     if row is None or row.form_id != form.id or row.submitter_id != _user().id:
         abort(404)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.extensions import db
@@ -82,6 +83,17 @@ def can_design(user: User, form: Form) -> bool:
 
 def published_version(form: Form) -> FormVersion | None:
     return next((v for v in reversed(form.versions) if v.status == VersionStatus.PUBLISHED), None)
+
+
+def published_version_with_attachments(form: Form) -> FormVersion | None:
+    """The published version and its attachments in one query, for the paths that run on every submission
+    (loading all of the form's versions, then the attachments, would take two)."""
+    query = (
+        select(FormVersion)
+        .where(FormVersion.form_id == form.id, FormVersion.status == VersionStatus.PUBLISHED)
+        .options(joinedload(FormVersion.attachments))
+    )
+    return db.session.scalars(query).unique().first()
 
 
 def upload_form(

@@ -9,17 +9,17 @@ from typing import Any
 from xml.etree.ElementTree import Element  # noqa: S405 - type only; parsing goes through defusedxml
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.extensions import db
-from app.models import Form, FormVersion, OrgUnit, Submission, User
+from app.models import Form, FormVersion, OrgUnit, Submission, User, VersionStatus
 from app.permissions import Permission, roles_with
 from app.scoping import Scope, org_unit_condition, user_scope
 from app.surveys.attachments import csv_datasets
 from app.surveys.drafts import forget_draft
-from app.surveys.services import published_version, spec_of
+from app.surveys.services import published_version_with_attachments, spec_of
 from forms import engine
 from forms.instance import (
     InstanceDataError,
@@ -82,18 +82,20 @@ def record_instance(
     org_unit_code: str | None,
     lang: str,
     version: FormVersion | None = None,
+    test: bool = False,
 ) -> Recorded:
     """Validate and store an instance filled on the web page (against `version`, by default the published
-    one); a draft saved for it is forgotten. Raise SubmissionInvalid/Conflict/Refused."""
-    version = version or _version_to_fill(form)
+    one; a test of a draft version when `test`); a draft saved for it is forgotten.
+    Raise SubmissionInvalid/Conflict/Refused."""
+    version = _checked_version(form, version, test)
     spec = spec_of(version)
-    org_unit = _submitting_unit(user, form, org_unit_code)
+    org_unit = None if test else _submitting_unit(user, form, org_unit_code)
     evaluation = engine.validate(
         spec, root, now=datetime.now(UTC), username=user.email, attachments=csv_datasets(version)
     )
     if evaluation.problems:
         raise SubmissionInvalid([FieldError(p.path, p.message(lang)) for p in evaluation.problems])
-    recorded = _store(user, form, version, spec, evaluation.root, org_unit)
+    recorded = _store(user, form, version, spec, evaluation.root, org_unit, test)
     forget_draft(user, recorded.instance_id)
     db.session.commit()
     return recorded
@@ -106,30 +108,52 @@ def record_submission(
     wanted_id: str | None,
     org_unit_code: str | None,
     lang: str,
+    version: FormVersion | None = None,
+    test: bool = False,
 ) -> Recorded:
     """Validate answers keyed by field name and store them once; raise SubmissionInvalid/Conflict/Refused."""
-    version = _version_to_fill(form)
+    version = _checked_version(form, version, test)
     spec = spec_of(version)
-    org_unit = _submitting_unit(user, form, org_unit_code)
+    org_unit = None if test else _submitting_unit(user, form, org_unit_code)
     root = _validated_instance(spec, data, wanted_id, lang, csv_datasets(version))
-    return _store(user, form, version, spec, root, org_unit)
+    return _store(user, form, version, spec, root, org_unit, test)
+
+
+def _checked_version(form: Form, version: FormVersion | None, test: bool) -> FormVersion:
+    """The version to store against. Test submissions go only to drafts, real ones never do: a test is how
+    a researcher tries a version before publishing it, and its answers must never mix with real data.
+    A test submission belongs to no org unit, so it can never reach a statistic either."""
+    if version is None:
+        return _version_to_fill(form)
+    if test and version.status != VersionStatus.DRAFT:
+        raise SubmissionRefused(_("Only a draft version takes test submissions."), status=409)
+    if not test and version.status == VersionStatus.DRAFT:
+        raise SubmissionRefused(_("A draft version takes only test submissions."), status=409)
+    return version
 
 
 def _store(
-    user: User, form: Form, version: FormVersion, spec: FormSpec, root: Element, org_unit: OrgUnit | None
+    user: User,
+    form: Form,
+    version: FormVersion,
+    spec: FormSpec,
+    root: Element,
+    org_unit: OrgUnit | None,
+    test: bool,
 ) -> Recorded:
     stored = data_from_instance(spec, root)
-    row = Submission(
-        form=form,
-        form_version=version,
-        instance_id=_instance_id_of(spec, root),
-        xml=instance_to_xml(root).decode(),
-        data=stored,
-        content_sha256=content_digest(spec, stored),
-        org_unit=org_unit,
-        submitter_id=user.id,
-    )
-    return _insert_once(row, user)
+    values = {
+        "form_id": form.id,
+        "form_version_id": version.id,
+        "instance_id": _instance_id_of(spec, root),
+        "xml": instance_to_xml(root).decode(),
+        "data": stored,
+        "content_sha256": content_digest(spec, stored),
+        "org_unit_id": org_unit.id if org_unit else None,
+        "submitter_id": user.id,
+        "test": test,
+    }
+    return _insert_once(values, user)
 
 
 def content_digest(spec: FormSpec, data: Mapping[str, Any]) -> str:
@@ -156,7 +180,7 @@ def _without(value: Any, path: str, computed: set[str]) -> Any:
 
 
 def _version_to_fill(form: Form) -> FormVersion:
-    version = published_version(form)
+    version = published_version_with_attachments(form)
     if version is None:
         raise SubmissionRefused(_("This form has no published version yet."), status=409)
     return version
@@ -208,27 +232,35 @@ def _instance_id_of(spec: FormSpec, root: Element) -> str:
     return found
 
 
-def _insert_once(row: Submission, user: User) -> Recorded:
-    """Insert, letting the unique constraint decide: a racing duplicate can never become a second row."""
-    db.session.add(row)
+def _insert_once(values: dict[str, Any], user: User) -> Recorded:
+    """Insert with one statement, letting the unique constraint decide: a racing duplicate can never become
+    a second row. A Core insert, not the unit of work: this runs for every submission that arrives."""
     try:
-        db.session.flush()
+        result = db.session.execute(insert(Submission.__table__).values(values))
     except IntegrityError:
         db.session.rollback()
-        return _existing(row)
-    audit.record("submission.created", row, org_unit_id=row.org_unit_id, form=row.form_id, actor=user)
-    recorded = Recorded(row.id, row.instance_id, created=True)
+        return _existing(values)
+    submission_id = result.inserted_primary_key[0]
+    audit.record_row(
+        "submission.created",
+        "Submission",
+        submission_id,
+        org_unit_id=values["org_unit_id"],
+        actor=user,
+        form=values["form_id"],
+    )
     db.session.commit()
-    return recorded
+    return Recorded(submission_id, values["instance_id"], created=True)
 
 
-def _existing(row: Submission) -> Recorded:
-    existing = db.session.scalars(
-        select(Submission).where(Submission.form_id == row.form_id, Submission.instance_id == row.instance_id)
-    ).one()
-    if existing.content_sha256 != row.content_sha256:
+def _existing(values: dict[str, Any]) -> Recorded:
+    query = select(Submission.id, Submission.content_sha256).where(
+        Submission.form_id == values["form_id"], Submission.instance_id == values["instance_id"]
+    )
+    existing = db.session.execute(query).one()
+    if existing.content_sha256 != values["content_sha256"]:
         raise SubmissionConflict(_("A different submission with this instanceID is already stored."))
-    return Recorded(existing.id, existing.instance_id, created=False)
+    return Recorded(existing.id, values["instance_id"], created=False)
 
 
 def org_units_to_choose(user: User, form: Form, scope: Scope) -> list[OrgUnit]:
@@ -252,7 +284,18 @@ def submissions_in_scope(user: User, form: Form) -> list[Submission]:
     query = (
         select(Submission)
         .where(Submission.form_id == form.id, Submission.current.is_(True), Submission.deleted_at.is_(None))
+        .where(Submission.test.is_(False))
         .where(org_unit_condition(scope, Submission.org_unit_id))
         .order_by(Submission.id)
     )
     return list(db.session.scalars(query))
+
+
+def test_submission_counts(form: Form) -> dict[int, int]:
+    """How many test submissions each version of a form has received, by version id."""
+    query = (
+        select(Submission.form_version_id, func.count())
+        .where(Submission.form_id == form.id, Submission.test.is_(True))
+        .group_by(Submission.form_version_id)
+    )
+    return {version_id: count for version_id, count in db.session.execute(query)}

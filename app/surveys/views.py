@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.models import Project, User
 from app.permissions import Permission, require, user_can
-from app.surveys import attachments, bp, drafts, services
+from app.surveys import attachments, bp, drafts, services, submissions
 from app.surveys.problems import problem_dicts
 from app.surveys.webforms import UploadForm
 from forms.errors import FormDefinitionError
@@ -69,6 +69,7 @@ def detail(form_id: int):
         changes={v.id: services.version_changes(v) for v in form.versions if v.status == "draft"},
         lang=str(get_locale()),
         my_drafts=drafts.drafts_of(_user(), form),
+        test_counts=submissions.test_submission_counts(form),
     )
 
 

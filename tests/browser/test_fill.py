@@ -294,3 +294,50 @@ def test_enter_in_a_field_refreshes_the_page_and_never_removes_an_entry(
     expect(_field(page, p["ambito_denominazione"])).to_be_focused()
     assert page.url.endswith(f"/forms/{fill_form.id}/fill")
     assert_no_browser_errors(page_log, "after Enter")
+
+
+@pytest.mark.browser
+def test_what_is_typed_while_a_refresh_is_in_flight_survives_the_refresh(
+    page: Page, page_log: PageLog, fill_form: FillForm
+):
+    sign_in(page, FILLER)
+    page.goto(f"/forms/{fill_form.id}/fill")
+    # Two text questions of one page: the refresh of the first is held while the second is typed.
+    first_path, second_path = page.evaluate(
+        """() => {
+            for (const p of document.querySelectorAll('#fill-body .humus-page')) {
+                const texts = [...p.querySelectorAll('input[type=text], textarea')]
+                    .filter(e => !e.readOnly && !e.closest('.humus-widget[hidden]'));
+                if (texts.length >= 2) return [texts[0].id, texts[1].id];
+            }
+        }"""
+    )
+    _show(page, first_path)
+    held: list = []  # htmx refreshes, answered only when the test says so: a slow network, made exact
+
+    def hold(route) -> None:
+        if route.request.headers.get("hx-request"):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(f"**/forms/{fill_form.id}/fill", hold)
+    first, second = _field(page, first_path), _field(page, second_path)
+    first.fill("Prima risposta")
+    first.dispatch_event("change")  # the refresh leaves, and waits
+    while not held:
+        page.wait_for_timeout(20)
+    second.focus()
+    page.keyboard.type("Ludo")  # typed while the refresh is in flight, no `change` yet
+
+    page.evaluate("() => { document.getElementById('fill-body').dataset.stale = 'yes' }")
+    route = held.pop()
+    route.fulfill(response=route.fetch())
+    page.wait_for_selector("#fill-body:not([data-stale]):not(.htmx-settling)", state="attached")
+    page.keyboard.type("teca")  # the caret stayed at the end of what was typed
+
+    expect(second).to_have_value("Ludoteca")
+    expect(second).to_be_focused()
+    expect(first).to_have_value("Prima risposta")
+    page.unroute(f"**/forms/{fill_form.id}/fill")
+    assert_no_browser_errors(page_log, "after a slow refresh")
