@@ -3,3 +3,28 @@
 
 class AnalysisError(Exception):
     """Base of every error raised by analysis/."""
+
+
+class ImpactError(AnalysisError):
+    """A problem with the data given to the pre/post impact statistics, told in Italian then English."""
+
+    def __init__(self, italian: str, english: str) -> None:
+        super().__init__(f"{italian} / {english}")
+        self.italian = italian
+        self.english = english
+
+
+class NotEnoughDataError(ImpactError):
+    """Too few complete pairs, respondents or items for the statistic."""
+
+
+class MismatchedLengthsError(ImpactError):
+    """Paired series, or the rows of an item table, differ in length."""
+
+
+class UndefinedStatisticError(ImpactError):
+    """The statistic is undefined for these data, for example because a variance is zero."""
+
+
+class InvalidValueError(ImpactError):
+    """A value or a parameter is outside what the statistic accepts."""
