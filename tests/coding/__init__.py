@@ -1,0 +1,1 @@
+"""Tests of the coding package: agreement coefficients and REFI-QDA exchange."""
