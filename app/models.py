@@ -339,3 +339,41 @@ Index(
     RoleAssignment.role,
     unique=True,
 )
+
+
+class DeviceCredential(db.Model):
+    """A username and password that ODK Collect sends (HTTP Basic) on behalf of a user; revocable."""
+
+    __tablename__ = "device_credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(100), default="")
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2, like the users' passwords
+    # The unit the device files records under, for users who fill forms for more than one.
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+    org_unit: Mapped[OrgUnit | None] = relationship()
+
+
+class SubmissionAttachment(db.Model):
+    """A file sent with a submission (a photo, a signature, an audio note), named in its instance XML."""
+
+    __tablename__ = "submission_attachments"
+    __table_args__ = (UniqueConstraint("submission_id", "name", name="submission_file"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(127))
+    size: Mapped[int]
+    md5: Mapped[str] = mapped_column(String(32))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submission: Mapped[Submission] = relationship()

@@ -35,6 +35,14 @@ def home_tasks(allowed: set[str]) -> list[Task]:
         tasks.append(
             Task(_("Forms"), _("Upload XLSForms, publish versions, download them."), url_for("surveys.index"))
         )
+    if "fill_forms" in allowed:
+        tasks.append(
+            Task(
+                _("ODK Collect"),
+                _("Fill in forms offline on Android: device credentials and QR codes."),
+                url_for("openrosa.devices"),
+            )
+        )
     if "manage_users" in allowed:
         tasks.append(
             Task(

@@ -140,6 +140,7 @@ NOT_ORG_UNIT_SCOPED = {
     "form_id": "forms belong to projects, not org units: test_surveys.py checks other projects' forms 404",
     "version_id": "versions are reached through their form (see form_id)",
     "submission_id": "a receipt is shown only to the person who submitted it (see test_fill.py)",
+    "credential_id": "device credentials belong to one person, not to an org unit (see test_openrosa_devices.py)",
 }
 
 

@@ -1,0 +1,85 @@
+"""Device credentials on OpenRosa requests: HTTP Basic, checked against argon2 hashes, throttled."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import g, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.auth import passwords, throttle
+from app.auth.sessions import TOUCH_INTERVAL, with_user_and_roles
+from app.extensions import db
+from app.models import DeviceCredential, User, utcnow
+from app.openrosa.responses import challenge, message_response, protocol_language
+
+_THROTTLE_PREFIX = "device:"
+
+
+class Throttled(Exception):
+    """Too many wrong passwords for this username in the window."""
+
+
+def device_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Authenticate by device credentials only (session cookies are ignored); 401 asks Collect for them."""
+
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            credential = _credential_of_request()
+        except Throttled:
+            response = message_response(_("Too many attempts with a wrong password: wait a minute."), 429)
+            response.headers["Retry-After"] = str(throttle.retry_after_seconds())
+            return response
+        if credential is None:
+            return challenge()
+        g.device_credential = credential
+        with force_locale(protocol_language(credential.user)):
+            return view(*args, **kwargs)
+
+    return guarded
+
+
+def device_credential() -> DeviceCredential:
+    return g.device_credential
+
+
+def device_user() -> User:
+    return g.device_credential.user
+
+
+def _credential_of_request() -> DeviceCredential | None:
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or not auth.username or auth.password is None:
+        return None
+    return check_credentials(auth.username, auth.password)
+
+
+def check_credentials(username: str, password: str) -> DeviceCredential | None:
+    """The live credential these match, or None; raise Throttled after too many failures."""
+    key = _THROTTLE_PREFIX + username.strip().lower()
+    if throttle.is_locked(key):
+        raise Throttled()
+    row = _find(username.strip().lower())
+    # An unknown username still costs a hash verification, so timing does not tell which names exist.
+    matches = passwords.verify_password(row.password_hash if row else None, password)
+    if not matches or row is None or row.revoked_at is not None or not row.user.active:
+        throttle.record_failure(key)
+        db.session.commit()
+        return None
+    _touch(row)
+    return row
+
+
+def _find(username: str) -> DeviceCredential | None:
+    query = select(DeviceCredential).where(DeviceCredential.username == username)
+    return db.session.scalars(query.options(with_user_and_roles(DeviceCredential.user))).unique().first()
+
+
+def _touch(row: DeviceCredential) -> None:
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > TOUCH_INTERVAL:
+        row.last_used_at = now  # at most once a minute: form lists should not all become writes
+        db.session.commit()

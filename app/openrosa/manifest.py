@@ -1,0 +1,86 @@
+"""The OpenRosa manifest of a form version: its media files and datasets, with md5 hashes, and their content.
+
+Two sources feed it. Form attachments (CSV datasets, images, audio) are the same for everyone. Entity-list
+CSVs — the cartella sociale's minors and households, from a later issue — will differ per user, filtered
+to their scope: `entity_list_files` and `entity_list_content` are the seam where they plug in.
+"""
+
+import mimetypes
+from dataclasses import dataclass
+from xml.etree import ElementTree as ET  # noqa: S405 - only builds XML; nothing is parsed here
+
+from flask import url_for
+
+from app.models import FormVersion, User
+
+MANIFEST_NS = "http://openrosa.org/xforms/xformsManifest"
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    filename: str
+    md5: str
+    download_url: str
+
+
+@dataclass(frozen=True)
+class MediaContent:
+    content: bytes
+    md5: str
+    mimetype: str
+
+
+def has_media(user: User, version: FormVersion) -> bool:
+    """Whether the form list should give this version a manifest URL."""
+    return bool(version.attachments) or bool(entity_list_files(user, version))
+
+
+def media_files(user: User, version: FormVersion) -> list[MediaFile]:
+    """What the device must hold to fill the version: uploaded attachments, then the user's entity lists."""
+    files = [
+        MediaFile(a.name, a.md5, _download_url(version, a.name))
+        for a in version.attachments
+        if a.md5 is not None  # expected but not uploaded yet: nothing to download
+    ]
+    return files + entity_list_files(user, version)
+
+
+def media_content(user: User, version: FormVersion, name: str) -> MediaContent | None:
+    """The content of one file the manifest lists, or None when it lists no such file."""
+    attachment = next((a for a in version.attachments if a.name == name and a.md5 is not None), None)
+    if attachment is not None and attachment.content is not None:
+        return MediaContent(attachment.content, attachment.md5 or "", _mimetype(name))
+    return entity_list_content(user, version, name)
+
+
+def entity_list_files(user: User, version: FormVersion) -> list[MediaFile]:
+    """SEAM for the entity lists (the cartella sociale, a later issue): the CSVs of the lists the version
+    reads, with only the entities inside the user's scope, each with the md5 of that filtered CSV so Collect
+    downloads it again only when it changed. No entity list exists yet, so there is none to serve."""
+    return []
+
+
+def entity_list_content(user: User, version: FormVersion, name: str) -> MediaContent | None:
+    """SEAM, with `entity_list_files`: the filtered CSV of one entity list, built for this user."""
+    return None
+
+
+def manifest_xml(files: list[MediaFile]) -> bytes:
+    """The xformsManifest document of the OpenRosa Form Discovery API."""
+    root = ET.Element("manifest", {"xmlns": MANIFEST_NS})
+    for media in files:
+        item = ET.SubElement(root, "mediaFile")
+        ET.SubElement(item, "filename").text = media.filename
+        ET.SubElement(item, "hash").text = f"md5:{media.md5}"
+        ET.SubElement(item, "downloadUrl").text = media.download_url
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _download_url(version: FormVersion, name: str) -> str:
+    ids = {"form_id": version.form_id, "version_id": version.id}
+    return url_for("openrosa.download_media", **ids, name=name, _external=True)
+
+
+def _mimetype(name: str) -> str:
+    guessed, _encoding = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
