@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import openpyxl
 
+import forms  # noqa: F401 - first: keeps openpyxl on defusedxml (see forms/__init__.py)
+
 
 def timed(action: Callable[[], object], repeat: int) -> list[float]:
     """Wall-clock seconds of each of `repeat` runs, after one warm-up run."""

@@ -139,9 +139,14 @@ def evaluate(
     if strict:
         problems = [*(_unknown_problem(plan, path) for path in unknown), *problems]
         problems.extend(count_problems(binds))
+    held = binds.held
+    dropped = {model.paths[element]: value for element, value in held.items() if element in model.paths}
+    # Copied once nothing but the tree refers to its elements: ElementTree then copies them in C, where
+    # it calls copy.deepcopy for each element still referred to elsewhere (five times slower).
+    del binds, model
     cleaned = copy.deepcopy(work)
-    dropped = {model.paths[element]: value for element, value in binds.held.items() if element in model.paths}
-    _restore(binds)
+    for element, value in held.items():
+        element.text = value
     return Evaluation(cleaned, states, problems, model=work, dropped=dropped)
 
 
@@ -223,6 +228,7 @@ def _binds(
     attachments: Attachments | None,
 ) -> Binds:
     context = make_context(spec, plan, model.root, now=now, language=language, attachments=attachments)
+    context.trees.know(model.parents)  # so '..' needs no walk of the whole tree to find a parent
     return Binds(plan, model, context)
 
 

@@ -25,6 +25,15 @@ class FieldState:
     value: str
     constraint_ok: bool
 
+    def __init__(
+        self, relevant: bool, required: bool, readonly: bool, value: str, constraint_ok: bool
+    ) -> None:
+        # Written out because states() makes one per node: the generated __init__ of a frozen dataclass
+        # (an object.__setattr__ per field) takes half as long again.
+        self.__dict__.update(
+            relevant=relevant, required=required, readonly=readonly, value=value, constraint_ok=constraint_ok
+        )
+
 
 @dataclass
 class Binds:
@@ -43,31 +52,29 @@ class Binds:
 
     def run(self) -> None:
         """Relevance and calculates for every node, dependencies first."""
-        for component in self.plan.order:
-            # A component's members depend on each other through a group's relevance: a second round
-            # settles them.
-            for _ in range(2 if len(component) > 1 else 1):
-                for path in component:
-                    self._node(self.plan.nodes[path])
+        # A component's members depend on each other through a group's relevance: `steps` lists them
+        # twice, and the second round settles them.
+        for node in self.plan.steps:
+            self._node(node)
 
     def _node(self, node: NodePlan) -> None:
+        parents, relevant, held, condition = self.model.parents, self.relevant, self.held, node.relevant
         for element in self.model.elements.get(node.path, ()):
-            parent = self.model.parents[element]
-            on = self.relevant.get(parent, True) and self.truth(node.relevant, element, True)
-            self.relevant[element] = on
+            on = relevant.get(parents[element], True) and (
+                condition if type(condition) is bool else self.truth(condition, element, True)
+            )
+            relevant[element] = on
             if node.kind != "field":
                 continue
-            self._show_or_hold(element, on)
-            if on and node.calculate is not None:
+            if not on:
+                if element.text:  # held aside, to come back if the node becomes relevant again
+                    held[element] = element.text
+                    element.text = None
+                continue
+            if element in held:
+                element.text = held.pop(element)
+            if node.calculate is not None:
                 element.text = self.value(node.calculate, element, node.value_type) or None
-
-    def _show_or_hold(self, element: Element, on: bool) -> None:
-        if on:
-            if element in self.held:
-                element.text = self.held.pop(element)
-        elif element.text:
-            self.held[element] = element.text
-            element.text = None
 
     def truth(self, condition: Condition, element: Element, fallback: bool) -> bool:
         """A bind condition at `element`; a condition that cannot be evaluated counts as `fallback`."""
@@ -100,25 +107,37 @@ class Binds:
         """Every node's state, in document order (groups and repeat instances included)."""
         readonly: dict[Element, bool] = {}
         found = {}
+        nodes, template_paths = self.plan.nodes, self.model.template_paths
         for element, path in self.model.paths.items():
-            node = self.plan.nodes.get(self.model.template_paths[element])
+            node = nodes.get(template_paths[element])
             if node is None:
                 continue  # the root
             found[path] = self._state(node, element, readonly)
         return found
 
     def _state(self, node: NodePlan, element: Element, readonly: dict[Element, bool]) -> FieldState:
+        # Most conditions are constants (required is 'true()'): they are read without calling `truth`.
         on = self.relevant.get(element, True)
-        inherited = readonly.get(self.model.parents[element], False)
-        readonly[element] = (
-            inherited or node.calculate is not None or self.truth(node.readonly, element, False)
-        )
+        locked = readonly.get(self.model.parents[element], False) or node.calculate is not None
+        if not locked:
+            locked = (
+                node.readonly if type(node.readonly) is bool else self.truth(node.readonly, element, False)
+            )
+        readonly[element] = locked
         if node.kind != "field":
-            return FieldState(on, False, readonly[element], "", True)
+            return _GROUP_STATES[on, locked]
         value = element.text or ""
-        required = on and self.truth(node.required, element, False)
+        required = on and (
+            node.required if type(node.required) is bool else self.truth(node.required, element, False)
+        )
         constraint_ok = not (on and value and node.constraint) or self.truth(node.constraint, element, True)
-        return FieldState(on, required, readonly[element], value, constraint_ok)
+        return FieldState(on, required, locked, value, constraint_ok)
+
+
+# A group's or a repeat instance's state has no value: one frozen object per combination will do.
+_GROUP_STATES = {
+    (on, locked): FieldState(on, False, locked, "", True) for on in (False, True) for locked in (False, True)
+}
 
 
 def stored_text(value: object, value_type: str) -> str:

@@ -10,30 +10,35 @@ from forms.engine_binds import Binds, FieldState
 from forms.engine_choices import option_values
 from forms.engine_plan import NodePlan
 from forms.engine_text import FieldProblem, filler, message_pair, problem
-from forms.instance_values import ValueProblem, encode_value
+from forms.instance_values import text_fits
 from forms.spec import MULTIPLE_TYPES, FormSpec
 
 _ENCODED_TYPES = frozenset({"int", "decimal", "boolean", "date", "time", "dateTime"})
 _SELECT_TYPES = MULTIPLE_TYPES | {"select1"}
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _MIN_POINTS = {"geotrace": 2, "geoshape": 3}
+# Types whose answers can be wrong (text, notes and the like never are).
+_CHECKED_TYPES = _ENCODED_TYPES | _SELECT_TYPES | {"geopoint", *_MIN_POINTS}
 
 
 def answer_problems(
     spec: FormSpec, binds: Binds, states: dict[str, FieldState], strict: bool
 ) -> Iterator[FieldProblem]:
     """Problems of every relevant field; only `strict` reports required answers left empty."""
-    model = binds.model
+    model, nodes = binds.model, binds.plan.nodes
     for element, path in model.paths.items():
-        node = binds.plan.nodes.get(model.template_paths[element])
         state = states.get(path)
-        if node is None or node.kind != "field" or state is None or not state.relevant:
+        if state is None or not state.relevant:
+            continue
+        node = nodes.get(model.template_paths[element])
+        if node is None or node.kind != "field":
             continue
         if not state.value:
             if strict and state.required:
                 yield _form_problem(spec, binds, node, element, path, "required")
             continue
-        found = None if node.calculate is not None else _value_problem(spec, binds, node, element, path)
+        checked = node.calculate is None and node.value_type in _CHECKED_TYPES
+        found = _value_problem(spec, binds, node, element, path) if checked else None
         if found is not None:
             yield found
         elif not state.constraint_ok:
@@ -63,11 +68,7 @@ def _value_problem(
 def type_problem(value: str, value_type: str) -> str | None:
     """The message code when a non-empty answer does not fit its type, else None."""
     if value_type in _ENCODED_TYPES:
-        try:
-            encode_value(value, value_type)
-        except ValueProblem:
-            return value_type
-        return None
+        return None if text_fits(value, value_type) else value_type
     if value_type == "geopoint":
         return None if _is_point(value) else "geopoint"
     if value_type in _MIN_POINTS:

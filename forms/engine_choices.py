@@ -158,6 +158,8 @@ def option_values(
     cached = plan.constant_options.get(itemset.nodeset)
     if cached is not None:
         return cached
+    if itemset.instance_id is not None and itemset.instance_id not in context.instances:
+        return None  # as itemset_items would say: the attachment holding the choices was not given
     constant = _constant(itemset, plan, control.ref or "")
     here = context.at(node, current=node)
     if not constant and _item_by_item(itemset) and itemset.instance_id in context.instances:

@@ -28,18 +28,26 @@ class EngineError(FormError):
 
 @dataclass(frozen=True)
 class Shape:
-    """The instance template as lookup tables: every node by path, and each node's children by name."""
+    """The instance template as lookup tables: every node by path, each node's children by name, and
+    (for the walks every evaluation makes) by tag, where a tag's local name is the child's name."""
 
     root: TemplateNode
     nodes: dict[str, TemplateNode]
     children: dict[str, dict[str, TemplateNode]]
     order: dict[str, int]
+    tags: dict[str, dict[str, TemplateNode]]
+    names: dict[str, str]
 
 
 def shape_of(template: TemplateNode) -> Shape:
     nodes = {template.path: template, **{node.path: node for node in _descendants(template)}}
     children = {path: {child.name: child for child in node.children} for path, node in nodes.items()}
-    return Shape(template, nodes, children, {path: index for index, path in enumerate(nodes)})
+    tags = {
+        path: {child.tag: child for child in node.children if local(child.tag) == child.name}
+        for path, node in nodes.items()
+    }
+    names = {path: node.name for path, node in nodes.items()}
+    return Shape(template, nodes, children, {path: index for index, path in enumerate(nodes)}, tags, names)
 
 
 def _descendants(node: TemplateNode) -> Iterator[TemplateNode]:
@@ -75,16 +83,20 @@ class Model:
         return self
 
     def _walk(self, node: TemplateNode, element: Element, at: str) -> None:
-        children = self.shape.children[node.path]
+        children, tags, names = self.shape.children[node.path], self.shape.tags[node.path], self.shape.names
         seen: dict[str, int] = {}
         for child in element:
-            name = local(child.tag)
-            template = children.get(name)
-            if template is None or (seen.get(name) and not template.repeat) or not name:
+            template = tags.get(child.tag)
+            if template is not None:
+                name = names[template.path]
+            else:
+                name = local(child.tag)
+                template = children.get(name)
+            if template is None or (not template.repeat and name in seen) or not name:
                 self.unknown.append((f"{at}/{name}", child, element))
                 continue
-            seen[name] = seen.get(name, 0) + 1
-            child_at = f"{at}/{name}[{seen[name]}]" if template.repeat else f"{at}/{name}"
+            seen[name] = count = seen.get(name, 0) + 1
+            child_at = f"{at}/{name}[{count}]" if template.repeat else f"{at}/{name}"
             self.elements.setdefault(template.path, []).append(child)
             self.paths[child], self.at[child_at] = child_at, child
             self.template_paths[child], self.parents[child] = template.path, element
@@ -159,17 +171,26 @@ def conform(shape: Shape, element: Element, node: TemplateNode | None = None) ->
     every node in place, so a missing one comes back empty (not with its default: it was not shown).
     """
     node = node or shape.root
-    for template_copy in [child for child in element if child.get(JR_TEMPLATE) is not None]:
-        element.remove(template_copy)
-    present = {local(child.tag) for child in element}
-    missing = [child for child in node.children if child.name not in present and not child.repeat]
-    for child in missing:
-        element.insert(insert_position(shape, element, node, child.name), _empty(child))
-    children = shape.children[node.path]
+    children, tags, names = shape.children[node.path], shape.tags[node.path], shape.names
+    template_copies, present, inside = [], set(), []
     for child in element:
-        template = children.get(local(child.tag))
+        if child.get(JR_TEMPLATE) is not None:
+            template_copies.append(child)
+            continue
+        template = tags.get(child.tag)
+        if template is None:
+            template = children.get(local(child.tag))
+        present.add(local(child.tag) if template is None else names[template.path])
         if template is not None and template.children:
-            conform(shape, child, template)
+            inside.append((child, template))
+    for template_copy in template_copies:
+        element.remove(template_copy)
+    missing = [child for child in node.children if names[child.path] not in present and not child.repeat]
+    for child in missing:
+        element.insert(insert_position(shape, element, node, names[child.path]), _empty(child))
+    # What was just added is complete already: only what was there needs looking into.
+    for child, template in inside:
+        conform(shape, child, template)
 
 
 def _empty(node: TemplateNode) -> Element:
@@ -181,10 +202,10 @@ def _empty(node: TemplateNode) -> Element:
 def insert_position(shape: Shape, parent: Element, node: TemplateNode, name: str) -> int:
     """Where a child called `name` belongs among `parent`'s children: after those that come before it."""
     rank = shape.order[f"{node.path}/{name}"]
-    children = shape.children[node.path]
+    children, tags = shape.children[node.path], shape.tags[node.path]
     position = 0
     for index, child in enumerate(parent):
-        template = children.get(local(child.tag))
+        template = tags.get(child.tag) or children.get(local(child.tag))
         if template is not None and shape.order[template.path] <= rank:
             position = index + 1
     return position

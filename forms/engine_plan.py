@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from xml.etree.ElementTree import Element, SubElement  # noqa: S405 - building trees only
 
 from forms.engine_model import EngineError, Shape, shape_of
-from forms.spec import Bind, FormSpec, walk_controls
+from forms.spec import Bind, FormSpec, derived, walk_controls
 from forms.xpath import Expression, XPathError, compile_expression
 
 # A bind condition: a constant when the form writes true() or false(), else the expression to evaluate.
@@ -48,19 +48,20 @@ class Plan:
     instances: dict[str, Element]
     constant_options: dict[str, frozenset[str]] = field(default_factory=dict)
 
-
-_PLANS: dict[int, tuple[weakref.ref[FormSpec], Plan]] = {}
+    @cached_property
+    def steps(self) -> tuple[NodePlan, ...]:
+        """`order` as the nodes to evaluate one after the other, a component of several listed twice."""
+        return tuple(
+            self.nodes[path]
+            for component in self.order
+            for _ in range(2 if len(component) > 1 else 1)
+            for path in component
+        )
 
 
 def plan_for(spec: FormSpec) -> Plan:
     """The plan of a spec, made on first use and kept while the spec lives."""
-    cached = _PLANS.get(id(spec))
-    if cached is not None and cached[0]() is spec:
-        return cached[1]
-    plan = _make_plan(spec)
-    key = id(spec)
-    _PLANS[key] = (weakref.ref(spec, lambda _: _PLANS.pop(key, None)), plan)
-    return plan
+    return derived(spec, _make_plan)
 
 
 def _make_plan(spec: FormSpec) -> Plan:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from xml.etree.ElementTree import Element, SubElement  # noqa: S405 - building trees only
 
@@ -12,7 +12,7 @@ from forms.engine_binds import Binds
 from forms.engine_model import EngineError, Model, build, insert_position, template_path
 from forms.engine_plan import Plan
 from forms.engine_text import FieldProblem, problem
-from forms.spec import FormSpec, Setvalue
+from forms.spec import FormSpec, Setvalue, derived
 from forms.xpath import Expression, XPathError, compile_expression, to_number
 from forms.xpath.dates import date_string, datetime_string
 
@@ -184,33 +184,45 @@ def fill_preloads(
     spec: FormSpec, model: Model, *, now: datetime, username: str, instance_id: str | None
 ) -> None:
     """Set the preloaded fields that are still empty: instanceID, start, today and the user properties."""
-    values = {
-        ("uid", ""): instance_id or f"uuid:{uuid.uuid4()}",
-        ("timestamp", "start"): datetime_string(now),
-        ("date", "today"): date_string(now.date()),
-        ("property", "username"): username,
-        ("property", "deviceid"): _DEVICE_ID,
+    values: dict[tuple[str, str], Callable[[], str]] = {
+        ("uid", ""): lambda: instance_id or f"uuid:{uuid.uuid4()}",
+        ("timestamp", "start"): lambda: datetime_string(now),
+        ("date", "today"): lambda: date_string(now.date()),
+        ("property", "username"): lambda: username,
+        ("property", "deviceid"): lambda: _DEVICE_ID,
     }
     _fill(spec, model, values)
 
 
 def fill_end(spec: FormSpec, model: Model, *, now: datetime, username: str) -> None:
     """Set the `end` timestamp, and a missing instanceID or username, as ODK Collect does on finalising."""
-    values = {
-        ("timestamp", "end"): datetime_string(now),
-        ("uid", ""): f"uuid:{uuid.uuid4()}",
-        ("property", "username"): username,
+    values: dict[tuple[str, str], Callable[[], str]] = {
+        ("timestamp", "end"): lambda: datetime_string(now),
+        ("uid", ""): lambda: f"uuid:{uuid.uuid4()}",
+        ("property", "username"): lambda: username,
     }
     _fill(spec, model, values)
 
 
-def _fill(spec: FormSpec, model: Model, values: Mapping[tuple[str, str], str]) -> None:
-    for path, bind in spec.binds.items():
-        key = (
-            (bind.preload or "").strip(),
-            "" if bind.preload == "uid" else (bind.preload_params or "").strip(),
-        )
+def _fill(spec: FormSpec, model: Model, values: Mapping[tuple[str, str], Callable[[], str]]) -> None:
+    # A value is made only for a field left empty, and once: every empty instanceID gets the same uuid.
+    made: dict[tuple[str, str], str] = {}
+    for path, key in derived(spec, _preloads):
         if key in values:
             for element in model.elements.get(path, ()):
                 if not element.text:
-                    element.text = values[key] or None
+                    if key not in made:
+                        made[key] = values[key]()
+                    element.text = made[key] or None
+
+
+def _preloads(spec: FormSpec) -> list[tuple[str, tuple[str, str]]]:
+    """The preloaded fields, each with its (preload, parameters) key."""
+    found = []
+    for path, bind in spec.binds.items():
+        preload = (bind.preload or "").strip()
+        if preload:
+            found.append(
+                (path, (preload, "" if bind.preload == "uid" else (bind.preload_params or "").strip()))
+            )
+    return found

@@ -20,11 +20,22 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from forms.errors import FormError
+from forms.instance_shape import META, CodecNode, codec_root, local
 from forms.instance_values import MESSAGES, ValueProblem, decode_value, encode_value, is_empty
+from forms.instance_xml import instance_to_xml
 from forms.spec import MULTIPLE_TYPES, NAMESPACES, XFORMS, FormSpec, TemplateNode
 
+__all__ = [
+    "META",
+    "InstanceDataError",
+    "data_from_instance",
+    "instance_from_data",
+    "instance_from_xml",
+    "instance_id",
+    "instance_to_xml",
+]
+
 Problem = tuple[str, str, str]
-META = "meta"
 _TEMPLATE = f"{{{NAMESPACES['jr']}}}template"
 _MESSAGES = {
     "not_object": ("the data must be an object keyed by field name",
@@ -67,8 +78,8 @@ def instance_from_data(spec: FormSpec, data: Mapping[str, Any], instance_id: str
         raise InstanceDataError([_problem(root_path, "not_object")])
     if instance_id is not None and (not isinstance(instance_id, str) or not instance_id.strip()):
         raise InstanceDataError([_problem(root_path, "instance_id")])
-    encoder = _Encoder(spec)
-    root = encoder.group(spec.template, data, root_path)
+    encoder = _Encoder()
+    root = encoder.group(codec_root(spec), data, root_path)
     if encoder.problems:
         raise InstanceDataError(encoder.problems)
     _set_instance_id(spec, root, instance_id or f"uuid:{uuid.uuid4()}")
@@ -77,16 +88,11 @@ def instance_from_data(spec: FormSpec, data: Mapping[str, Any], instance_id: str
 
 def data_from_instance(spec: FormSpec, root: ET.Element) -> dict[str, Any]:
     """The JSON projection of an XML instance, typed by the binds; the inverse of `instance_from_data`."""
-    decoder = _Decoder(spec)
-    data = decoder.group(spec.template, root, spec.template.path)
+    decoder = _Decoder()
+    data = decoder.group(codec_root(spec), root, spec.template.path)
     if decoder.problems:
         raise InstanceDataError(decoder.problems)
     return data
-
-
-def instance_to_xml(root: ET.Element) -> bytes:
-    """The instance as UTF-8 XML bytes, as ODK clients submit it."""
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 def instance_from_xml(spec: FormSpec, xml: bytes) -> ET.Element:
@@ -115,31 +121,31 @@ def _problem(at: str, kind: str, **values: str) -> Problem:
 
 
 class _Walk:
-    def __init__(self, spec: FormSpec) -> None:
-        self.spec = spec
+    def __init__(self) -> None:
         self.problems: list[Problem] = []
 
     def _add(self, at: str, kind: str, **values: str) -> None:
         self.problems.append(_problem(at, kind, **values))
 
 
+# Paths are built only for groups and repeats, and for fields when they have a problem to report.
 class _Encoder(_Walk):
-    def group(self, node: TemplateNode, data: Mapping[str, Any], at: str) -> ET.Element:
-        element = ET.Element(node.tag, dict(node.attributes))
+    def group(self, node: CodecNode, data: Mapping[str, Any], at: str) -> ET.Element:
+        element = _element(node.template)
         self._check_keys(node, data, at)
         for child in node.children:
-            child_at, value = f"{at}/{child.name}", data.get(child.name)
-            if node is self.spec.template and child.name == META:
-                element.append(_from_template(child))
-            elif child.repeat:
-                element.extend(self.repeat(child, value, child_at))
-            elif child.children:
-                element.append(self.group(child, self._mapping(value, child_at), child_at))
+            if child.kind == "meta":
+                element.append(_from_template(child.template))
+            elif child.kind == "repeat":
+                element.extend(self.repeat(child, data.get(child.name), f"{at}/{child.name}"))
+            elif child.kind == "group":
+                child_at = f"{at}/{child.name}"
+                element.append(self.group(child, self._mapping(data.get(child.name), child_at), child_at))
             else:
-                element.append(self.leaf(child, value, child_at))
+                element.append(self.leaf(child, data.get(child.name), at))
         return element
 
-    def repeat(self, node: TemplateNode, value: Any, at: str) -> list[ET.Element]:
+    def repeat(self, node: CodecNode, value: Any, at: str) -> list[ET.Element]:
         if value is None:
             return []
         if not isinstance(value, list | tuple):
@@ -148,23 +154,26 @@ class _Encoder(_Walk):
         items = [(f"{at}[{n}]", item) for n, item in enumerate(value, 1)]
         return [self.group(node, self._mapping(item, item_at), item_at) for item_at, item in items]
 
-    def leaf(self, node: TemplateNode, value: Any, at: str) -> ET.Element:
-        element = ET.Element(node.tag, dict(node.attributes))
-        value_type = _value_type(self.spec, node)
-        wrong_shape = isinstance(value, list | tuple) and value_type not in MULTIPLE_TYPES
-        if isinstance(value, Mapping) or (wrong_shape and not is_empty(value)):
-            self._add(at, "single")
-            return element
+    def leaf(self, node: CodecNode, value: Any, parent_at: str) -> ET.Element:
+        element = _element(node.template)
+        if value is None:
+            return element  # not answered
+        value_type = node.value_type
+        if type(value) not in _PLAIN:
+            wrong_shape = isinstance(value, list | tuple) and value_type not in MULTIPLE_TYPES
+            if isinstance(value, Mapping) or (wrong_shape and not is_empty(value)):
+                self._add(f"{parent_at}/{node.name}", "single")
+                return element
         try:
             element.text = encode_value(value, value_type) or None
         except ValueProblem as error:
-            self._add(at, error.kind)
+            self._add(f"{parent_at}/{node.name}", error.kind)
         return element
 
-    def _check_keys(self, node: TemplateNode, data: Mapping[str, Any], at: str) -> None:
-        names = {child.name for child in node.children}
+    def _check_keys(self, node: CodecNode, data: Mapping[str, Any], at: str) -> None:
+        names = node.names
         for key in data:
-            if node is self.spec.template and key == META:
+            if node.top and key == META:
                 self._add(f"{at}/{key}", "meta")
             elif key not in names:
                 self._add(f"{at}/{key}", "unknown", name=key)
@@ -177,44 +186,45 @@ class _Encoder(_Walk):
 
 
 class _Decoder(_Walk):
-    def group(self, node: TemplateNode, element: ET.Element, at: str) -> dict[str, Any]:
+    def group(self, node: CodecNode, element: ET.Element, at: str) -> dict[str, Any]:
         found = self._children(node, element, at)
         data = {}
         for child in node.children:
-            if node is self.spec.template and child.name == META:
+            if child.kind == "meta":
                 continue
-            value = self._value(child, found.get(child.name, []), f"{at}/{child.name}")
+            value = self._value(child, found.get(child.name, _NONE), at)
             if value is not None:
                 data[child.name] = value
         return data
 
-    def _value(self, node: TemplateNode, elements: list[ET.Element], at: str) -> Any:
-        if node.repeat:
+    def _value(self, node: CodecNode, elements: list[ET.Element], parent_at: str) -> Any:
+        if node.kind == "repeat":
+            at = f"{parent_at}/{node.name}"
             return [self.group(node, element, f"{at}[{n}]") for n, element in enumerate(elements, 1)] or None
         if len(elements) > 1:
-            self._add(at, "twice")
+            self._add(f"{parent_at}/{node.name}", "twice")
         if not elements:
             return None
-        if node.children:
-            return self.group(node, elements[0], at) or None
-        return self._leaf(node, elements[0], at)
+        if node.kind == "group":
+            return self.group(node, elements[0], f"{parent_at}/{node.name}") or None
+        return self._leaf(node, elements[0], parent_at)
 
-    def _leaf(self, node: TemplateNode, element: ET.Element, at: str) -> Any:
+    def _leaf(self, node: CodecNode, element: ET.Element, parent_at: str) -> Any:
         if len(element):
-            self._add(at, "nested")
+            self._add(f"{parent_at}/{node.name}", "nested")
         if not element.text:
             return None
         try:
-            return decode_value(element.text, _value_type(self.spec, node))
+            return decode_value(element.text, node.value_type)
         except ValueProblem as error:
-            self._add(at, error.kind)
+            self._add(f"{parent_at}/{node.name}", error.kind)
             return None
 
-    def _children(self, node: TemplateNode, element: ET.Element, at: str) -> dict[str, list[ET.Element]]:
-        names = {child.name for child in node.children}
+    def _children(self, node: CodecNode, element: ET.Element, at: str) -> dict[str, list[ET.Element]]:
+        names, tags = node.names, node.tags
         found: dict[str, list[ET.Element]] = {}
         for child in element:
-            name = _local(child.tag)
+            name = tags.get(child.tag) or local(child.tag)
             if name not in names:
                 self._add(f"{at}/{name}", "unknown", name=name)
             elif child.get(_TEMPLATE) is None:
@@ -222,14 +232,14 @@ class _Decoder(_Walk):
         return found
 
 
-def _value_type(spec: FormSpec, node: TemplateNode) -> str:
-    bind = spec.binds.get(node.path)
-    return bind.type if bind else "string"
+# JSON values that are neither an object nor a list: `leaf` needs no shape check for them.
+_PLAIN = frozenset({str, int, float, bool})
+_NONE: list[ET.Element] = []
 
 
-def _local(tag: Any) -> str:
-    # Comments and processing instructions have a function as their tag.
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+def _element(node: TemplateNode) -> ET.Element:
+    # ElementTree copies the attributes it is given.
+    return ET.Element(node.tag, node.attributes) if node.attributes else ET.Element(node.tag)
 
 
 def _from_template(node: TemplateNode) -> ET.Element:
@@ -244,7 +254,7 @@ def _find(root: ET.Element, path: str | None) -> ET.Element | None:
         return None
     element: ET.Element | None = root
     for name in path.split("/")[2:]:
-        element = next((child for child in element if _local(child.tag) == name), None)
+        element = next((child for child in element if local(child.tag) == name), None)
         if element is None:
             return None
     return element
@@ -267,7 +277,7 @@ def _parse(spec: FormSpec, xml: bytes) -> ET.Element:
 
 
 def _identity_problems(spec: FormSpec, root: ET.Element) -> list[Problem]:
-    found = {"root": _local(root.tag), "form_id": root.get("id") or "", "version": root.get("version") or ""}
+    found = {"root": local(root.tag), "form_id": root.get("id") or "", "version": root.get("version") or ""}
     expected = {"root": spec.root_name, "form_id": spec.form_id, "version": spec.version or ""}
     # A different form makes a version mismatch meaningless: report it alone.
     kinds = [kind for kind in ("root", "form_id", "version") if found[kind] != expected[kind]]

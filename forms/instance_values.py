@@ -61,6 +61,17 @@ def encode_value(value: Any, value_type: str) -> str:
     return _ENCODERS.get(value_type, _encode_text)(value)
 
 
+def text_fits(text: str, value_type: str) -> bool:
+    """Whether an instance text is an answer `encode_value` accepts for `value_type`."""
+    if value_type == "int" and text:
+        return _INT.match(text.strip()) is not None  # all _encode_int asks of a string, without the raise
+    try:
+        encode_value(text, value_type)
+    except ValueProblem:
+        return False
+    return True
+
+
 def decode_value(text: str, value_type: str) -> Any:
     """The JSON answer for a non-empty instance text; raise ValueProblem when it does not fit."""
     if value_type in MULTIPLE_TYPES:

@@ -2,6 +2,7 @@
 
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 from xml.etree.ElementTree import ParseError
 from zipfile import BadZipFile
@@ -69,10 +70,26 @@ def _check_header_width(sheet: str, rows: Iterable[Sequence[object]], limits: Li
 
 
 def _require_defused_openpyxl() -> None:
-    if not DEFUSEDXML or not all(
-        f.__module__.startswith("defusedxml") for f in (openpyxl_xml.iterparse, openpyxl_xml.fromstring)
-    ):
+    """openpyxl must parse through defusedxml, or (when lxml was imported before forms/ could say otherwise,
+    see forms/__init__.py) through lxml with entities unresolved. Every XML part has already been screened
+    for a DTD by then (safety_xml), so either way no entity reaches a parser."""
+    if not DEFUSEDXML or not _defused(openpyxl_xml.iterparse):
         raise FormError("openpyxl is not using defusedxml (is OPENPYXL_DEFUSEDXML=False?): refusing to read")
+    if not (_defused(openpyxl_xml.fromstring) or _lxml_with_safe_parser(openpyxl_xml.fromstring)):
+        raise FormError("openpyxl parses workbook XML with an unsafe parser: refusing to read")
+
+
+def _defused(function: object) -> bool:
+    return getattr(function, "__module__", "").startswith("defusedxml")
+
+
+def _lxml_with_safe_parser(function: object) -> bool:
+    # openpyxl's lxml path: partial(lxml.etree.fromstring, parser=XMLParser(resolve_entities=False))
+    return (
+        isinstance(function, partial)
+        and getattr(function.func, "__module__", "") == "lxml.etree"
+        and "parser" in function.keywords
+    )
 
 
 def scan_rows(sheet: str, rows: Iterable[Sequence[object]], limits: Limits) -> None:

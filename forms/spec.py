@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from forms import spec_json
 
@@ -25,6 +26,7 @@ MULTIPLE_TYPES = frozenset({"select", "rank"})
 # pyxform writes "-" for a translation the XLSForm leaves blank; treat it as missing so the default shows.
 MISSING_TRANSLATION = "-"
 _ITEXT_REF = re.compile(r"""^\s*jr:itext\(\s*(?:'([^']*)'|"([^"]*)")\s*\)\s*$""")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -311,3 +313,24 @@ def _walk_template(node: TemplateNode, ancestors: tuple[str, ...]) -> Iterator[t
     for child in node.children:
         yield child, ancestors
         yield from _walk_template(child, (*ancestors, child.path))
+
+
+# (id of the spec, what works it out) -> (the spec, weakly, and the result)
+_DERIVED: dict[tuple[int, Callable[[Any], Any]], tuple[weakref.ref[FormSpec], Any]] = {}
+
+
+def derived(spec: FormSpec, make: Callable[[FormSpec], T]) -> T:
+    """What `make` works out from `spec`, made on its first use and kept while the spec lives.
+
+    A spec is frozen and the app keeps one per form version, so tables that depend on the form alone
+    (compiled logic, names and types by path) are built on its first submission, not on each. `make`
+    must depend on nothing but the spec, and its result must not refer to the spec: this cache would
+    then keep the spec alive for ever.
+    """
+    key = (id(spec), make)
+    found = _DERIVED.get(key)
+    if found is not None and found[0]() is spec:
+        return found[1]
+    value = make(spec)
+    _DERIVED[key] = (weakref.ref(spec, lambda _: _DERIVED.pop(key, None)), value)
+    return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +14,13 @@ from forms.xpath.nodes import TreeIndex
 
 # (value, path of the select question) -> label in the current language, for jr:choice-name
 ChoiceLabels = Callable[[str, str], str] | Mapping[str, Mapping[str, str]]
+
+# The generator random() and randomize() draw from unless a context is given its own. Seeding a new one
+# from the OS takes longer than a whole evaluation, so contexts share this one, seeded from the OS when
+# the module loads and again in each forked worker (as the random module does with its own).
+SHARED_RANDOM = random.Random()  # noqa: S311 - random() in a form is not for secrets
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=SHARED_RANDOM.seed)
 
 
 @dataclass
@@ -37,7 +45,7 @@ class EvalContext:
     pulldata: Mapping[str, Sequence[Mapping[str, str]]] = field(default_factory=dict)
     language: str = ""
     current: Element | None = None
-    rng: random.Random = field(default_factory=random.Random, repr=False)
+    rng: random.Random = field(default_factory=lambda: SHARED_RANDOM, repr=False)
     trees: TreeIndex = field(default_factory=TreeIndex, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
+from forms.xpath.compiler import Run, compiled
 from forms.xpath.context import EvalContext
 from forms.xpath.errors import XPathEvaluationError, XPathReferenceError
-from forms.xpath.evaluator import evaluate
+from forms.xpath.evaluator import Scope
 from forms.xpath.parser import parse
 from forms.xpath.references import find_references, instance_ids
 from forms.xpath.tree import Expr
@@ -20,11 +21,16 @@ class Expression:
 
     text: str
     tree: Expr = field(compare=False, repr=False)
+    run: Run = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "run", compiled(self.tree))
 
     def evaluate(self, context: EvalContext) -> Value:
         """A str, float, bool or list of nodes (ElementTree elements, or Attribute/Document nodes)."""
         try:
-            return evaluate(self.tree, context)
+            context.trees.document(context.root)  # registers the primary tree, so parents can be found
+            return self.run(Scope(context, context.context_node))
         except XPathEvaluationError as error:
             raise XPathEvaluationError(f"Cannot evaluate {self.text!r}: {error}") from None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
@@ -29,7 +29,7 @@ class Attribute:
 
 Node = Element | Document | Attribute
 
-_PLAIN_NAME = re.compile(r"[\w-]+")
+PLAIN_NAME = re.compile(r"[\w-]+")
 FORWARD_ORDERED_AXES = frozenset({"child", "self", "attribute", "parent"})
 REVERSE_AXES = frozenset({"parent", "ancestor", "ancestor-or-self", "preceding", "preceding-sibling"})
 
@@ -43,6 +43,10 @@ def local_name(tag: object) -> str:
 
 def string_value(node: Node) -> str:
     """The XPath string-value of a node: the text it contains, or an attribute's value."""
+    if type(node) is Element and not len(node) and type(node.tag) is str:
+        text = node.text  # a leaf, the common case: its own text is all itertext() would give
+        if text is None or type(text) is str:
+            return text or ""
     if isinstance(node, Attribute):
         return node.value
     element = node.element if isinstance(node, Document) else node
@@ -54,20 +58,31 @@ class TreeIndex:
 
     ElementTree elements do not know their parent, so the index maps them once and reuses the map
     for every expression evaluated with the same EvalContext. When a node is missing or its recorded
-    parent no longer holds it (a repeat was added or removed), the index is rebuilt.
+    parent no longer holds it (a repeat was added or removed), the index is rebuilt. A new tree marks
+    the document order stale rather than rebuilding it there and then: most expressions never ask for
+    document order, and a parent is checked before it is used, so neither pays for the walk.
     """
 
     def __init__(self) -> None:
         self._documents: dict[Element, Document] = {}
         self._parents: dict[Element, Element | Document] = {}
         self._order: dict[Element, tuple[int, int]] = {}
+        self._stale = False
 
     def document(self, element: Element) -> Document:
         """The document node above a top element, the same object on every call."""
-        if element not in self._documents:
-            self._documents[element] = Document(element)
-            self._rebuild()
-        return self._documents[element]
+        found = self._documents.get(element)
+        if found is None:
+            found = self._documents[element] = Document(element)
+            self._stale = True
+        return found
+
+    def know(self, parents: Mapping[Element, Element]) -> None:
+        """Parent links the caller has already worked out, such as the engine's model of an instance.
+
+        Each is checked before it is used, like every recorded parent, so a wrong one costs a rebuild.
+        """
+        self._parents.update(parents)
 
     def parent(self, node: Node) -> Node | None:
         if isinstance(node, Document):
@@ -82,6 +97,8 @@ class TreeIndex:
 
     def order(self, node: Node) -> tuple[int, int, int]:
         """A sort key giving document order, trees in the order they were first seen."""
+        if self._stale:
+            self._rebuild()
         if isinstance(node, Document):
             return (self._order[node.element][0], -1, 0)
         element, rank = (node.element, 1) if isinstance(node, Attribute) else (node, 0)
@@ -91,6 +108,7 @@ class TreeIndex:
         return (tree, position, rank)
 
     def _rebuild(self) -> None:
+        self._stale = False
         self._parents.clear()
         self._order.clear()
         for tree, (top, document) in enumerate(self._documents.items()):
@@ -104,7 +122,7 @@ class TreeIndex:
 def _holds(parent: Element | Document, node: Element) -> bool:
     if isinstance(parent, Document):
         return parent.element is node
-    return any(child is node for child in parent)
+    return node in parent  # elements compare by identity, so this is ElementTree's C loop asking `is`
 
 
 def children(node: Node) -> list[Node]:
@@ -121,7 +139,7 @@ def named_children(node: Node, name: str) -> list[Node]:
         return []
     if isinstance(node, Document):
         return [node.element] if local_name(node.element.tag) == name else []
-    if _PLAIN_NAME.fullmatch(name):
+    if PLAIN_NAME.fullmatch(name):
         found: list[Node] = node.findall(name)  # ElementTree's C loop for a plain tag
         if found:
             return found

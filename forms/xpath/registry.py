@@ -24,6 +24,7 @@ class FunctionSpec:
     `call` receives the unevaluated arguments, so if(), coalesce() and indexed-repeat() can decide
     what to evaluate. `node_sets` lists the argument positions that must be node-set expressions,
     checked when an expression is compiled, as is `check`. `max_args` None means any number.
+    `impl` is the implementation of an eager function, taking `(scope, *argument_values)`; None when lazy.
     """
 
     name: str
@@ -33,6 +34,7 @@ class FunctionSpec:
     node_sets: tuple[int, ...] = ()
     returns_node_set: bool = False
     check: StaticCheck | None = None
+    impl: Callable[..., Value] | None = None
 
 
 FUNCTIONS: dict[str, FunctionSpec] = {}
@@ -53,7 +55,8 @@ def function(
 
     def register(impl: Callable[..., Any]) -> Callable[..., Any]:
         call = impl if lazy else _eager(name, impl, node_sets)
-        FUNCTIONS[name] = FunctionSpec(name, min_args, upper, call, node_sets, returns_node_set, check)
+        eager = None if lazy else impl
+        FUNCTIONS[name] = FunctionSpec(name, min_args, upper, call, node_sets, returns_node_set, check, eager)
         return impl
 
     return register

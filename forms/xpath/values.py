@@ -67,7 +67,29 @@ def to_number(value: Value) -> float:
         return 1.0 if value else 0.0
     if isinstance(value, float):
         return value
-    text = to_string(value)
+    return text_to_number(to_string(value))
+
+
+def text_to_number(text: str) -> float:
+    """`to_number` of a string: the step every comparison of a node with a number takes."""
+    number = _NUMBERS.get(text)
+    if number is None:
+        number = _parse_number(text)
+        if len(text) <= _NUMBERS_TEXT_LENGTH:
+            if len(_NUMBERS) >= _NUMBERS_SIZE:
+                _NUMBERS.clear()
+            _NUMBERS[text] = number
+    return number
+
+
+# The same short answers ('0', '12', '2024-07-01') come back in every submission: their numbers are kept
+# (a pure function of the text) rather than matched against _NUMBER and the date patterns each time.
+_NUMBERS: dict[str, float] = {}
+_NUMBERS_SIZE = 4096
+_NUMBERS_TEXT_LENGTH = 40
+
+
+def _parse_number(text: str) -> float:
     if _NUMBER.fullmatch(text):
         return float(text)
     days = days_from_string(text.strip())

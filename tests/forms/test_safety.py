@@ -477,3 +477,17 @@ def test_a_long_cell_within_the_limit_in_characters_loads_though_its_bytes_excee
     form = load_xlsform(data, "accenti.xlsx")
 
     assert "è" * 20_000 in form.xform
+
+
+def test_the_upload_guard_accepts_openpyxls_lxml_parser_without_entities_but_no_other():
+    # When lxml is imported before forms/ can switch openpyxl to defusedxml, openpyxl parses with
+    # partial(lxml.etree.fromstring, parser=XMLParser(resolve_entities=False)); anything else is refused.
+    from functools import partial
+
+    from lxml import etree
+
+    from forms.safety_sheets import _lxml_with_safe_parser
+
+    assert _lxml_with_safe_parser(partial(etree.fromstring, parser=etree.XMLParser(resolve_entities=False)))
+    assert not _lxml_with_safe_parser(etree.fromstring)
+    assert not _lxml_with_safe_parser(partial(print, parser=None))
