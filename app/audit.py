@@ -4,11 +4,11 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import AuditEvent, User
+from app.models import AuditEvent, User, utcnow
 
 
 class AuditLogIsAppendOnly(RuntimeError):
@@ -22,13 +22,13 @@ def record(
     org_unit_id: int | None = None,
     actor: User | None = None,
     **details: Any,
-) -> AuditEvent:
-    """Add an audit event to the current session; the caller's commit stores it with the change."""
+) -> None:
+    """Add an audit event to the current transaction; the caller's commit stores it with the change."""
     if target is not None and getattr(target, "id", 0) is None:
         db.session.flush()  # give a new target its id
     target_type = type(target).__name__ if target is not None else ""
     target_id = getattr(target, "id", "") if target is not None else ""
-    return record_row(action, target_type, target_id, org_unit_id=org_unit_id, actor=actor, **details)
+    record_row(action, target_type, target_id, org_unit_id=org_unit_id, actor=actor, **details)
 
 
 def record_row(
@@ -39,22 +39,28 @@ def record_row(
     org_unit_id: int | None = None,
     actor: User | None = None,
     **details: Any,
-) -> AuditEvent:
-    """Add an audit event about a row known by its type and id (one inserted without the unit of work)."""
+) -> None:
+    """Add an audit event about a row known by its type and id, inside the current transaction.
+
+    One INSERT statement rather than an object for the unit of work: an event is never read back in the
+    request that writes it, and every submission writes one. Pending changes are flushed first, so the
+    actor, the target and the org unit the event names are already rows."""
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
-    event_row = AuditEvent(
-        action=action,
-        actor=actor,
-        actor_email=actor.email if actor else "",
-        target_type=target_type,
-        target_id=str(target_id or ""),
-        org_unit_id=org_unit_id,
-        ip=_client_ip(),
-        details=details,
+    db.session.flush()
+    db.session.execute(
+        insert(AuditEvent.__table__).values(
+            at=utcnow(),
+            action=action,
+            actor_id=actor.id if actor else None,
+            actor_email=actor.email if actor else "",
+            target_type=target_type,
+            target_id=str(target_id or ""),
+            org_unit_id=org_unit_id,
+            ip=_client_ip(),
+            details=details,
+        )
     )
-    db.session.add(event_row)
-    return event_row
 
 
 def _client_ip() -> str:
