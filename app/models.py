@@ -377,3 +377,64 @@ class SubmissionAttachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     submission: Mapped[Submission] = relationship()
+
+
+class SubmissionEventKind(enum.StrEnum):
+    REVIEW = "review"  # a review state was set (review_state says which)
+    COMMENT = "comment"
+    EDIT = "edit"  # a new version of the answers replaced the previous one
+    DELETE = "delete"  # moved to the trash
+    RESTORE = "restore"  # taken back out of the trash
+
+
+class SubmissionEvent(db.Model):
+    """What happened to a submission after it arrived: review states, comments, edits, trash and restore."""
+
+    __tablename__ = "submission_events"
+    __table_args__ = (
+        _enum_check("kind", "kind", SubmissionEventKind),
+        _enum_check("review_state", "review_state IS NULL OR review_state", ReviewState),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Events follow the instance across edits: an edit's new row has a new id, the chain keeps its first one.
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16))
+    review_state: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    submission: Mapped[Submission] = relationship()
+    actor: Mapped[User | None] = relationship()
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Job(db.Model):
+    """Long work done in the background (exports; later imports, model training, reports), with progress."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (_enum_check("status", "status", JobStatus),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=JobStatus.QUEUED, index=True)
+    done: Mapped[int] = mapped_column(default=0)  # progress: units done out of `total`
+    total: Mapped[int | None]
+    message: Mapped[str] = mapped_column(Text, default="")  # why it failed, for the person who asked
+    result_name: Mapped[str | None] = mapped_column(String(255))  # the download's file name
+    result_path: Mapped[str | None] = mapped_column(String(500))  # relative to the instance folder
+    result_size: Mapped[int | None]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
