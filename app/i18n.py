@@ -18,12 +18,12 @@ def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):  # no session to open, no signed-in user to load
+        return request.accept_languages.best_match(languages) or languages[0]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("lang") in languages:
         return session["lang"]
-    if request.path.startswith("/api/"):
-        return request.accept_languages.best_match(languages) or languages[0]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

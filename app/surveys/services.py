@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app import audit
@@ -19,6 +19,12 @@ from forms.upload import prepare_form
 from forms.xlsform import LoadedForm
 
 _SPECS: dict[str, FormSpec] = {}
+# Built once (see published_version_with_attachments): building the loader options costs more than the query.
+_PUBLISHED_WITH_ATTACHMENTS = (
+    select(FormVersion)
+    .where(FormVersion.form_id == bindparam("form_id"), FormVersion.status == VersionStatus.PUBLISHED)
+    .options(joinedload(FormVersion.attachments))
+)
 _MAX_SPECS = 64
 
 
@@ -88,12 +94,7 @@ def published_version(form: Form) -> FormVersion | None:
 def published_version_with_attachments(form: Form) -> FormVersion | None:
     """The published version and its attachments in one query, for the paths that run on every submission
     (loading all of the form's versions, then the attachments, would take two)."""
-    query = (
-        select(FormVersion)
-        .where(FormVersion.form_id == form.id, FormVersion.status == VersionStatus.PUBLISHED)
-        .options(joinedload(FormVersion.attachments))
-    )
-    return db.session.scalars(query).unique().first()
+    return db.session.scalars(_PUBLISHED_WITH_ATTACHMENTS, {"form_id": form.id}).unique().first()
 
 
 def upload_form(
