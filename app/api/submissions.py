@@ -16,7 +16,8 @@ from app.surveys import submissions as recording
 @token_required
 def create_submission(form_id: int):
     """Record `{"data", "instanceID"?, "org_unit"?}`: 201 new, 200 same again, 409 different, 422 invalid."""
-    return _record(services.form_or_404(api_user(), form_id))
+    form, published = services.form_to_fill_or_404(api_user(), form_id)
+    return _record(form, published)
 
 
 @bp.post("/forms/<int:form_id>/versions/<version>/test-submissions")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app import audit
 from app.extensions import db
@@ -24,6 +24,12 @@ _PUBLISHED_WITH_ATTACHMENTS = (
     select(FormVersion)
     .where(FormVersion.form_id == bindparam("form_id"), FormVersion.status == VersionStatus.PUBLISHED)
     .options(joinedload(FormVersion.attachments))
+)
+_PUBLISHED_WITH_FORM = (
+    select(FormVersion)
+    .join(FormVersion.form)
+    .where(FormVersion.form_id == bindparam("form_id"), FormVersion.status == VersionStatus.PUBLISHED)
+    .options(contains_eager(FormVersion.form), joinedload(FormVersion.attachments))
 )
 _MAX_SPECS = 64
 
@@ -80,6 +86,18 @@ def form_or_404(user: User, form_id: int, permission: Permission | None = None) 
     if form is None or (ids is not None and form.project_id not in ids):
         abort(404)
     return form
+
+
+def form_to_fill_or_404(user: User, form_id: int) -> tuple[Form, FormVersion | None]:
+    """A form as form_or_404 gives it, with its published version and that version's attachments, read in
+    one query: the submissions API runs this for every submission."""
+    version = db.session.scalars(_PUBLISHED_WITH_FORM, {"form_id": form_id}).unique().first()
+    if version is None:
+        return form_or_404(user, form_id), None
+    ids = project_ids(user)
+    if ids is not None and version.form.project_id not in ids:
+        abort(404)
+    return version.form, version
 
 
 def can_design(user: User, form: Form) -> bool:
