@@ -19,3 +19,39 @@ class RefiError(CodingError):
 
 class UnsafeArchiveError(RefiError):
     """An archive refused before it is unpacked: too many members, too large, or packed like a zip bomb."""
+
+
+class NlpError(CodingError):
+    """A language the text pipeline does not support, or a pipeline that cannot be built offline."""
+
+
+class SearchError(CodingError):
+    """A search query that cannot be run: empty, an invalid regular expression, or an unknown unit."""
+
+
+class SuggestionError(CodingError):
+    """Codings that a suggestion model cannot be trained or evaluated on (no codes, too few segments)."""
+
+
+class ThemeError(CodingError):
+    """Texts that topics cannot be discovered in (too few texts or words for the themes asked)."""
+
+
+class PseudonymError(CodingError):
+    """Replacements that cannot be applied to a transcript (overlapping or outside the text)."""
+
+
+class DocumentError(CodingError):
+    """A document that cannot be imported: unknown format, damaged, encrypted, or a PDF without text."""
+
+
+class UnsafeDocumentError(DocumentError):
+    """A document refused before it is parsed: too large, too many pages or members, or like a zip bomb."""
+
+
+class TurnPatternError(CodingError):
+    """A speaker-turn pattern that cannot be used: not a regular expression, or without a speaker group."""
+
+
+class ParticipantError(CodingError):
+    """Participants that cannot be used together: a code or a name twice, a negative seniority."""
