@@ -38,9 +38,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     errors.init_app(app)
 
-    from app import admin, api, auth, cli, home, openrosa, surveys
+    from app import admin, api, auth, cli, home, jobs, openrosa, surveys
 
-    for blueprint in (auth.bp, home.bp, admin.bp, api.bp, surveys.bp, openrosa.bp):
+    for blueprint in (auth.bp, home.bp, admin.bp, api.bp, surveys.bp, openrosa.bp, jobs.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

@@ -40,6 +40,7 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         HUMUS_DEMO=False,
         SQLITE_BUSY_TIMEOUT_MS=5000,
         PROXY_COUNT=0,
+        REDIS_URL=None,  # background jobs go to RQ on this Redis; without it they run inside the web process
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -59,6 +60,8 @@ def _from_environment(app: Flask) -> None:
     app.config["HUMUS_DEMO"] = _env_flag("HUMUS_DEMO", app.config["HUMUS_DEMO"])
     if os.environ.get("HUMUS_PROXY_COUNT"):
         app.config["PROXY_COUNT"] = int(os.environ["HUMUS_PROXY_COUNT"])
+    if os.environ.get("REDIS_URL"):
+        app.config["REDIS_URL"] = os.environ["REDIS_URL"]
     if os.environ.get("MAX_CONTENT_LENGTH"):
         app.config["MAX_CONTENT_LENGTH"] = int(os.environ["MAX_CONTENT_LENGTH"])
 
