@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.models import Form, FormVersion, Submission, SubmissionDraft, User, VersionStatus
 from app.permissions import Permission, require
-from app.surveys import bp, drafts, services
+from app.surveys import bp, drafts, editing, services
 from app.surveys import submissions as recording
 from app.surveys.attachments import csv_datasets
 from app.surveys.services import spec_of
@@ -47,15 +47,19 @@ def form_language(spec: FormSpec, wanted: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Filling:
-    """What a fill page works on: the form, the version it shows, the saved draft resumed, whether a test."""
+    """What a fill page works on: the form, the version it shows, the saved draft resumed, whether a test,
+    and the submission whose answers it edits (saved as a new version of it, see app/surveys/editing.py)."""
 
     form: Form
     version: FormVersion
     draft: SubmissionDraft | None
     test: bool
+    editing: Submission | None = None
 
     @property
     def url(self) -> str:
+        if self.editing is not None:
+            return url_for("surveys.edit", form_id=self.form.id, submission_id=self.editing.id)
         if self.test:
             return url_for("surveys.test_fill", form_id=self.form.id, version_id=self.version.id)
         return url_for("surveys.fill", form_id=self.form.id)
@@ -93,7 +97,10 @@ def _fill_page(filling: Filling):
     language = form_language(spec, request.values.get("_language"))
     now = datetime.now(UTC)
     if request.method == "GET":
-        root = _resumed(spec, filling.draft) if filling.draft else _new(spec, now)
+        if filling.editing is not None:
+            root = editing.instance_to_edit(spec, filling.editing)
+        else:
+            root = _resumed(spec, filling.draft) if filling.draft else _new(spec, now)
         return _page(filling, spec, root, language, now, strict=False)
     root = _posted_instance(spec, now)
     action = request.form.get("_action", "refresh")
@@ -101,7 +108,7 @@ def _fill_page(filling: Filling):
         root = _change_entries(spec, root, action, now)
     if action == "submit":
         return _submit(filling, spec, root, language, now)
-    if action == "save_draft" and not filling.test:
+    if action == "save_draft" and not filling.test and filling.editing is None:
         draft = drafts.save_draft(_user(), filling.form, filling.version, spec, root)
         filling = replace(filling, draft=draft)
         flash(_("Draft saved: you can finish it later from the form's page."), "success")
@@ -136,22 +143,34 @@ def _change_entries(spec: FormSpec, root, action: str, now: datetime):
 
 def _submit(filling: Filling, spec: FormSpec, root, language: str | None, now: datetime):
     try:
-        recorded = recording.record_instance(
-            _user(),
-            filling.form,
-            root,
-            request.form.get("_org_unit"),
-            str(get_locale()),
-            version=filling.version,
-            test=filling.test,
-        )
+        recorded = _record(filling, root)
     except recording.SubmissionInvalid:
         flash(_("Some answers need attention: see the messages next to the questions."), "error")
         return _page(filling, spec, root, language, now, strict=True), 422
     except (recording.SubmissionRefused, recording.SubmissionConflict) as exc:
         flash(str(exc), "error")
         return _page(filling, spec, root, language, now, strict=True), 422
+    if filling.editing is not None:
+        flash(_("Your changes were saved as a new version of the submission."), "success")
+        return redirect(
+            url_for("surveys.history", form_id=filling.form.id, submission_id=recorded.submission_id)
+        )
     return redirect(url_for("surveys.receipt", form_id=filling.form.id, submission_id=recorded.submission_id))
+
+
+def _record(filling: Filling, root) -> recording.Recorded:
+    # A stale edit raises editing.StaleEdit, answered with both versions by review_views.
+    if filling.editing is not None:
+        return editing.record_web_edit(_user(), filling.editing, root, str(get_locale()))
+    return recording.record_instance(
+        _user(),
+        filling.form,
+        root,
+        request.form.get("_org_unit"),
+        str(get_locale()),
+        version=filling.version,
+        test=filling.test,
+    )
 
 
 def _page(filling: Filling, spec: FormSpec, root, language, now, *, strict: bool):
@@ -179,8 +198,8 @@ def _page(filling: Filling, spec: FormSpec, root, language, now, *, strict: bool
 
 
 def _org_units_to_choose(filling: Filling) -> list:
-    if filling.test:
-        return []  # a test submission belongs to no org unit
+    if filling.test or filling.editing is not None:
+        return []  # a test submission belongs to no org unit; an edited one stays in its own
     scope = recording.fill_scope(_user(), filling.form)
     return recording.org_units_to_choose(_user(), filling.form, scope)
 

@@ -8,8 +8,10 @@ from sqlalchemy import select
 from app import accounts
 from app.auth import tokens
 from app.extensions import db
-from app.models import AuditEvent, OrgUnit, RoleAssignment, User
+from app.models import AuditEvent, OrgUnit, Project, RoleAssignment, User
 from app.scoping import Scope, org_unit_condition, subtree_condition, user_scope, users_condition
+from app.surveys import services
+from app.surveys.submissions import record_submission
 from tests.conftest import PASSWORD, csrf_token, login
 
 MISSING_ID = 987654
@@ -139,8 +141,9 @@ NOT_ORG_UNIT_SCOPED = {
     "project_id": "projects span the whole network; their rows are scoped through what they contain",
     "form_id": "forms belong to projects, not org units: test_surveys.py checks other projects' forms 404",
     "version_id": "versions are reached through their form (see form_id)",
-    "submission_id": "a receipt is shown only to the person who submitted it (see test_fill.py)",
+    "submission_id": "submission pages are reached through their form: see the test after this table",
     "credential_id": "device credentials belong to one person, not to an org unit (see test_openrosa_devices.py)",
+    "job_id": "background jobs belong to one person, not to an org unit (see test_jobs.py)",
 }
 
 
@@ -185,6 +188,54 @@ def test_every_id_route_answers_out_of_scope_ids_exactly_like_missing_ones(app, 
         assert normalised(out_response, outside) == normalised(missing_response, missing), rule.rule
         checked.append(rule.endpoint)
     assert "admin.user_detail" in checked
+
+
+SUBMISSION_FORM = """
+| survey   |
+|          | type    | name    | label   |
+|          | integer | bambini | Bambini |
+| settings |
+|          | form_id | version |
+|          | scoping | 1       |
+"""
+
+
+@pytest.fixture
+def lecce_submission(app, world) -> tuple[int, int]:
+    """A form the Bari admin reads, and a submission of it filed in Lecce: (form id, submission id)."""
+    with app.app_context():
+        project = Project(code="scoping", name="Scoping")
+        db.session.add(project)
+        admin = db.session.scalars(select(User).where(User.email == "admin.bari@example.org")).one()
+        upload = services.upload_form(admin, project, SUBMISSION_FORM.encode(), "scoping.md")
+        form = upload.version.form
+        lecce = db.session.get(User, world["lecce_user"])
+        recorded = record_submission(lecce, form, {"bambini": 3}, None, None, "it")
+        return form.id, recorded.submission_id
+
+
+def test_every_submission_route_answers_out_of_scope_ids_exactly_like_missing_ones(
+    app, client, lecce_submission
+):
+    form_id, submission_id = lecce_submission
+    checked = []
+    for rule in id_routes(app):
+        if set(INT_PARAMETER.findall(rule.rule)) != {"form_id", "submission_id"}:
+            continue
+        outside = _with_ids(rule.rule, form_id, submission_id)
+        missing = _with_ids(rule.rule, form_id, MISSING_ID)
+
+        out_response, missing_response = client.get(outside), client.get(missing)
+
+        assert (out_response.status_code, missing_response.status_code) == (404, 404), rule.rule
+        assert normalised(out_response, outside) == normalised(missing_response, missing), rule.rule
+        checked.append(rule.endpoint)
+    assert {"surveys.submission", "surveys.receipt"} <= set(checked)
+
+
+def _with_ids(rule: str, form_id: int, submission_id: int) -> str:
+    ids = {"form_id": form_id, "submission_id": submission_id}
+    return INT_PARAMETER.sub(lambda m: str(ids[m.group(1)]), rule)
 
 
 def _snapshot(app) -> list:
