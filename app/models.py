@@ -285,6 +285,8 @@ class Submission(db.Model):
         # The database, not a check-then-insert, guarantees one row per instanceID and form.
         UniqueConstraint("form_id", "instance_id", name="form_instance"),
         _enum_check("review_state", "review_state", ReviewState),
+        # The table pages a form's submissions newest first: without it SQLite sorts every row (2 s at 100k).
+        Index("ix_submissions_form_created", "form_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
