@@ -13,12 +13,11 @@ from dataclasses import dataclass
 
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from analysis.disclosure import ProtectedCell, ProtectedTable
-from analysis.summary_charts import BAR, FONT, GRID, INK, WIDTH, render
+from analysis.summary_charts import BAR, FONT, GRID, INK, new_figure, render
 from forms.engine_text import language_code
 
 __all__ = ["StatText", "period_trend", "population_pyramid", "render", "stat_text", "territory_bars"]
@@ -85,7 +84,7 @@ def territory_bars(
     cells = protected.series(dimension, fixed)
     codes = _labels_along(protected, dimension, cells)
     labels = [textwrap.fill((names or {}).get(code, code), 32) for code in codes]
-    figure, axes = _figure(title, 1.4 + 0.32 * len(cells))
+    figure, axes = new_figure(title, 1.4 + 0.32 * len(cells))
     values = [_number_or_zero(cell) for cell in cells]
     positions = list(range(len(cells)))
     axes.barh(positions, values, color=BAR, height=0.7)
@@ -119,7 +118,7 @@ def period_trend(
 ) -> Figure:
     """A line per category of `series` (or one for the total) across periods; hidden points break the line."""
     text = text or stat_text()
-    figure, axes = _figure(title, 4.5)
+    figure, axes = new_figure(title, 4.5)
     groups = _groups(protected, series)
     periods: list[str] = []
     everything: list[ProtectedCell] = []
@@ -162,7 +161,7 @@ def population_pyramid(
 ) -> Figure:
     """Back-to-back bars by age band: the first gender to the left, the second to the right."""
     text = text or stat_text()
-    figure, axes = _figure(title, 1.8 + 0.45 * len(protected.series(age)))
+    figure, axes = new_figure(title, 1.8 + 0.45 * len(protected.series(age)))
     everything: list[ProtectedCell] = []
     widest = 1.0
     bands = _labels_along(protected, age, protected.series(age))
@@ -228,17 +227,6 @@ def _note(figure: Figure, protected: ProtectedTable, cells: Sequence[ProtectedCe
 def _value_axis(axis: Axis, protected: ProtectedTable) -> None:
     if protected.kind == "count":
         axis.set_major_locator(MaxNLocator(integer=True))
-
-
-def _figure(title: str, height: float) -> tuple[Figure, Axes]:
-    figure = Figure(figsize=(WIDTH, height), layout="constrained", facecolor="white")
-    FigureCanvasAgg(figure)
-    figure.suptitle(textwrap.fill(title, 70), fontfamily=FONT, fontsize=13, color=INK)
-    axes = figure.add_subplot()
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.tick_params(labelfontfamily=FONT, labelcolor=INK, labelsize=10)
-    axes.set_axisbelow(True)
-    return figure, axes
 
 
 def _labels(axes: Axes, x_label: str | None, y_label: str | None) -> None:

@@ -95,7 +95,7 @@ def bar_chart(summary: SelectSummary, text: ChartText | None = None) -> Figure:
     text = text or chart_text()
     labels = [textwrap.fill(choice.label, 32) for choice in summary.choices]
     height = 1.6 + sum(0.3 + 0.18 * label.count("\n") for label in labels)
-    figure, axes = _figure(summary.label, height)
+    figure, axes = new_figure(summary.label, height)
     _subtitle(axes, _notes(summary, text))
     if not summary.answered:
         return _empty(figure, axes, text)
@@ -124,7 +124,7 @@ def bar_chart(summary: SelectSummary, text: ChartText | None = None) -> Figure:
 def histogram_chart(summary: NumberSummary, text: ChartText | None = None) -> Figure:
     """The answers' histogram with R's bins, labelled at the breaks."""
     text = text or chart_text()
-    figure, axes = _figure(summary.label, 4.5)
+    figure, axes = new_figure(summary.label, 4.5)
     _subtitle(axes, _notes(summary, text))
     histogram = summary.histogram
     if histogram is None:
@@ -145,7 +145,7 @@ def time_chart(summary: FormSummary | DateSummary, text: ChartText | None = None
     text = text or chart_text()
     submissions = isinstance(summary, FormSummary)
     title = text.submissions_title if submissions else summary.label
-    figure, axes = _figure(title, 4.5)
+    figure, axes = new_figure(title, 4.5)
     series: TimeSeries = summary.over_time
     if not submissions:
         _subtitle(axes, _notes(summary, text))
@@ -186,7 +186,8 @@ def render(figure: Figure, fmt: str = "svg") -> bytes:
     return buffer.getvalue()
 
 
-def _figure(title: str, height: float) -> tuple[Figure, Axes]:
+def new_figure(title: str, height: float) -> tuple[Figure, Axes]:
+    """A white figure of the house width with its title and one axes styled for our charts."""
     figure = Figure(figsize=(WIDTH, height), layout="constrained", facecolor="white")
     FigureCanvasAgg(figure)
     figure.suptitle(textwrap.fill(title, 70), fontfamily=FONT, fontsize=13, color=INK)

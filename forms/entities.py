@@ -29,7 +29,7 @@ from xml.etree.ElementTree import Element  # noqa: S405 - reading and copying tr
 from forms.engine_binds import FieldState, stored_text
 from forms.engine_choices import Attachments, make_context
 from forms.engine_plan import plan_for
-from forms.errors import FormError
+from forms.errors import CodedError
 from forms.spec import FormSpec
 from forms.xpath import XPathError, compile_expression
 
@@ -116,17 +116,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class EntityError(FormError):
+class EntityError(CodedError):
     """An entity action that is malformed or cannot apply; `code` names the reason, `message` explains it."""
 
-    def __init__(self, code: str, **params: object) -> None:
-        self.code, self.params = code, params
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str = "it") -> str:
-        """The message in Italian for "it" (or "it-IT"), in English otherwise."""
-        english, italian = MESSAGES[self.code]
-        return (italian if lang.lower().startswith("it") else english).format_map(self.params)
+    MESSAGES = MESSAGES
 
 
 @dataclass(frozen=True)

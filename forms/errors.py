@@ -1,6 +1,7 @@
 """Errors of the forms package, with messages written to be shown to users."""
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from forms import messages
 
@@ -204,6 +205,21 @@ OWN: dict[str, tuple[str, str]] = {
 
 class FormError(Exception):
     """Base of every error raised by forms/."""
+
+
+class CodedError(FormError):
+    """A FormError named by a `code` whose (English, Italian) templates the subclass gives in `MESSAGES`."""
+
+    MESSAGES: ClassVar[dict[str, tuple[str, str]]] = {}
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code, self.params = code, params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str = "it") -> str:
+        """The message in Italian for "it" (or "it-IT"), in English otherwise."""
+        english, italian = self.MESSAGES[self.code]
+        return (italian if lang.lower().startswith("it") else english).format_map(self.params)
 
 
 @dataclass(frozen=True)

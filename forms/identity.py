@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from forms.errors import FormError
+from forms.errors import CodedError
 
 __all__ = [
     "IdentityError",
@@ -95,17 +95,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-class IdentityError(FormError):
+class IdentityError(CodedError):
     """An identifier that is not valid, or identity data that cannot be read; `code` names the reason."""
 
-    def __init__(self, code: str, **params: object) -> None:
-        self.code, self.params = code, params
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str = "it") -> str:
-        """The message in Italian for "it" (or "it-IT"), in English otherwise."""
-        english, italian = MESSAGES[self.code]
-        return (italian if lang.lower().startswith("it") else english).format_map(self.params)
+    MESSAGES = MESSAGES
 
 
 # Codice fiscale
