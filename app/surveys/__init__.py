@@ -15,4 +15,4 @@ def _survey_helpers() -> dict[str, object]:
     return {"version_status_label": lambda status: gettext(VERSION_STATUS_LABELS.get(status, status))}
 
 
-from app.surveys import data_views, export_views, exporting, fill, review_views, views  # noqa: E402,F401
+from app.surveys import data_views, export_views, exporting, fill, review_views, summary_views, views  # noqa: E402,F401
