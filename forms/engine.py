@@ -46,6 +46,7 @@ from forms.engine_repeats import (
     fire_value_changed,
     run_actions,
 )
+from forms.engine_states import FieldStates, node_states
 from forms.engine_text import FieldProblem, problem
 from forms.spec import FormSpec
 
@@ -76,12 +77,12 @@ _MAX_ROUNDS = 5
 class Evaluation:
     """The outcome of evaluating an instance: what to store, every node's state, and what is wrong.
 
-    `fields` is keyed by instance path with 1-based repeat positions ('/data/figli[2]/eta') and holds
-    groups and repeat instances too, in document order.
+    `fields` is a read-only mapping keyed by instance path with 1-based repeat positions
+    ('/data/figli[2]/eta'); it holds groups and repeat instances too, in document order.
     """
 
     root: Element
-    fields: dict[str, FieldState]
+    fields: FieldStates
     problems: list[FieldProblem]
     model: Element | None = None
     dropped: dict[str, str] = field(default_factory=dict)
@@ -126,16 +127,15 @@ def evaluate(
     """Recompute the form over a copy of `root` and report each node's state (see the module's notes)."""
     plan = plan_for(spec)
     work = copy.deepcopy(root)
-    conform(plan.shape, work)
-    model = index_model(plan.shape, work)
+    model = index_model(plan.shape, work, conform=True)
     unknown = _drop_unknown(model)
     binds = _binds(spec, plan, model, now=now, language=language, attachments=attachments)
     if strict:
         fill_end(spec, model, now=now, username=username)
         run_actions(spec, binds, FIRST_LOAD, empty_meta_only=True)  # the entity id, for one
     _settle(spec, binds, previous=previous, adjust=not strict)
-    states = binds.states()
-    problems = [*binds.errors.values(), *answer_problems(spec, binds, states, strict)]
+    states, answers = node_states(binds, strict=strict)
+    problems = [*binds.errors.values(), *answer_problems(spec, binds, answers)]
     if strict:
         problems = [*(_unknown_problem(plan, path) for path in unknown), *problems]
         problems.extend(count_problems(binds))
@@ -143,7 +143,7 @@ def evaluate(
     dropped = {model.paths[element]: value for element, value in held.items() if element in model.paths}
     # Copied once nothing but the tree refers to its elements: ElementTree then copies them in C, where
     # it calls copy.deepcopy for each element still referred to elsewhere (five times slower).
-    del binds, model
+    del binds, model, answers
     cleaned = copy.deepcopy(work)
     for element, value in held.items():
         element.text = value
@@ -187,8 +187,7 @@ def add_repeat(
             "Il numero di elementi qui segue il conteggio del modulo: cambiare il numero da cui dipende.",
         )
     work = copy.deepcopy(root)
-    conform(plan.shape, work)
-    model = index_model(plan.shape, work)
+    model = index_model(plan.shape, work, conform=True)
     element = append_instance(plan, model, model.locate(repeat_path.rstrip("/").rsplit("/", 1)[0]), path)
     model.index()
     binds = _binds(spec, plan, model, now=now or datetime.now(UTC), language=language, attachments=None)
@@ -205,8 +204,7 @@ def remove_repeat(
     path = template_path(instance_path)
     check_changeable(spec, plan, path)
     work = copy.deepcopy(root)
-    conform(plan.shape, work)
-    model = index_model(plan.shape, work)
+    model = index_model(plan.shape, work, conform=True)
     element = model.at.get(instance_path.strip())
     if element is None or model.template_paths.get(element) != path:
         raise EngineError(f"There is no entry {instance_path}.", f"Non c'è l'elemento {instance_path}.")

@@ -1,5 +1,5 @@
-"""One evaluation of the binds over an instance: relevance with inheritance, calculates in dependency order,
-then readonly, required and constraints for every node."""
+"""One evaluation of the binds over an instance: relevance with inheritance, and calculates in dependency
+order (`engine_states` then reads every node's state)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from datetime import UTC
 from xml.etree.ElementTree import Element  # noqa: S405 - reading and editing trees only
 
 from forms.engine_model import Model
-from forms.engine_plan import Condition, NodePlan, Plan
+from forms.engine_plan import Condition, Plan
 from forms.engine_text import FieldProblem, problem
 from forms.xpath import EvalContext, Expression, XPathError, to_boolean, to_number, to_string
 from forms.xpath.dates import date_from_days, date_string, datetime_string, moment_from_days
+from forms.xpath.evaluator import Scope
 
 
 @dataclass(frozen=True)
@@ -49,95 +50,67 @@ class Binds:
     held: dict[Element, str] = field(default_factory=dict)
     relevant: dict[Element, bool] = field(default_factory=dict)
     errors: dict[str, FieldProblem] = field(default_factory=dict)
+    _scope: Scope = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Registered once, as `Expression.evaluate` would before each expression; one scope moved from node
+        # to node, as the context is: expressions run one at a time, and none keeps its scope.
+        self.context.trees.document(self.context.root)
+        self._scope = Scope(self.context, self.context.root)
 
     def run(self) -> None:
         """Relevance and calculates for every node, dependencies first."""
         # A component's members depend on each other through a group's relevance: `steps` lists them
-        # twice, and the second round settles them.
-        for node in self.plan.steps:
-            self._node(node)
-
-    def _node(self, node: NodePlan) -> None:
-        parents, relevant, held, condition = self.model.parents, self.relevant, self.held, node.relevant
-        for element in self.model.elements.get(node.path, ()):
-            on = relevant.get(parents[element], True) and (
-                condition if type(condition) is bool else self.truth(condition, element, True)
-            )
-            relevant[element] = on
-            if node.kind != "field":
-                continue
-            if not on:
-                if element.text:  # held aside, to come back if the node becomes relevant again
-                    held[element] = element.text
-                    element.text = None
-                continue
-            if element in held:
-                element.text = held.pop(element)
-            if node.calculate is not None:
-                element.text = self.value(node.calculate, element, node.value_type) or None
+        # twice, and the second round settles them. The loop is written out (no call per node) because
+        # it visits every element of the instance.
+        elements, parents, relevant, held = self.model.elements, self.model.parents, self.relevant, self.held
+        for path, is_field, condition, calculate, value_type in self.plan.run_steps:
+            constant = type(condition) is bool
+            for element in elements.get(path, ()):
+                on = relevant.get(parents[element], True) and (
+                    condition if constant else self.truth(condition, element, True)  # type: ignore[arg-type]
+                )
+                relevant[element] = on
+                if not is_field:
+                    continue
+                if not on:
+                    if element.text:  # held aside, to come back if the node becomes relevant again
+                        held[element] = element.text
+                        element.text = None
+                    continue
+                if held and element in held:
+                    element.text = held.pop(element)
+                if calculate is not None:
+                    element.text = self.value(calculate, element, value_type) or None
 
     def truth(self, condition: Condition, element: Element, fallback: bool) -> bool:
         """A bind condition at `element`; a condition that cannot be evaluated counts as `fallback`."""
         if isinstance(condition, bool):
             return condition
         try:
-            return to_boolean(condition.evaluate(self._at(element)))
+            value = condition.run(self._move(element))
         except XPathError as error:
-            self._error(element, error)
+            self._error(element, condition.failure(error))
             return fallback
+        return value if type(value) is bool else to_boolean(value)  # comparisons give a bool already
 
     def value(self, expression: Expression, element: Element, value_type: str) -> str:
         """An expression's result at `element`, written as the node's type stores it."""
         try:
-            return stored_text(expression.evaluate(self._at(element)), value_type)
+            return stored_text(expression.run(self._move(element)), value_type)
         except XPathError as error:
-            self._error(element, error)
+            self._error(element, expression.failure(error))
             return ""
 
-    def _at(self, element: Element) -> EvalContext:
-        # One shared context moved from node to node: cheaper than a copy per expression.
-        self.context.node, self.context.current = element, None
-        return self.context
+    def _move(self, element: Element) -> Scope:
+        # What Expression.evaluate does at `element`, with the shared context and scope.
+        context, scope = self.context, self._scope
+        context.node, context.current, scope.node = element, None, element
+        return scope
 
     def _error(self, element: Element, error: XPathError) -> None:
         path = self.model.paths.get(element, "")
         self.errors.setdefault(path, problem(path, "expression", problem=str(error)))
-
-    def states(self) -> dict[str, FieldState]:
-        """Every node's state, in document order (groups and repeat instances included)."""
-        readonly: dict[Element, bool] = {}
-        found = {}
-        nodes, template_paths = self.plan.nodes, self.model.template_paths
-        for element, path in self.model.paths.items():
-            node = nodes.get(template_paths[element])
-            if node is None:
-                continue  # the root
-            found[path] = self._state(node, element, readonly)
-        return found
-
-    def _state(self, node: NodePlan, element: Element, readonly: dict[Element, bool]) -> FieldState:
-        # Most conditions are constants (required is 'true()'): they are read without calling `truth`.
-        on = self.relevant.get(element, True)
-        locked = readonly.get(self.model.parents[element], False) or node.calculate is not None
-        if not locked:
-            locked = (
-                node.readonly if type(node.readonly) is bool else self.truth(node.readonly, element, False)
-            )
-        readonly[element] = locked
-        if node.kind != "field":
-            return _GROUP_STATES[on, locked]
-        value = element.text or ""
-        required = on and (
-            node.required if type(node.required) is bool else self.truth(node.required, element, False)
-        )
-        constraint_ok = not (on and value and node.constraint) or self.truth(node.constraint, element, True)
-        return FieldState(on, required, locked, value, constraint_ok)
-
-
-# A group's or a repeat instance's state has no value: one frozen object per combination will do.
-_GROUP_STATES = {
-    (on, locked): FieldState(on, False, locked, "", True) for on in (False, True) for locked in (False, True)
-}
 
 
 def stored_text(value: object, value_type: str) -> str:

@@ -3,46 +3,36 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from xml.etree.ElementTree import Element  # noqa: S405 - reading trees only
 
-from forms.engine_binds import Binds, FieldState
+from forms.engine_binds import Binds
 from forms.engine_choices import option_values
-from forms.engine_plan import NodePlan
+from forms.engine_plan import ENCODED_TYPES, NodePlan, NodeRule
 from forms.engine_text import FieldProblem, filler, message_pair, problem
 from forms.instance_values import text_fits
 from forms.spec import MULTIPLE_TYPES, FormSpec
 
-_ENCODED_TYPES = frozenset({"int", "decimal", "boolean", "date", "time", "dateTime"})
-_SELECT_TYPES = MULTIPLE_TYPES | {"select1"}
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _MIN_POINTS = {"geotrace": 2, "geoshape": 3}
-# Types whose answers can be wrong (text, notes and the like never are).
-_CHECKED_TYPES = _ENCODED_TYPES | _SELECT_TYPES | {"geopoint", *_MIN_POINTS}
+
+# A relevant field whose answer may have a problem, as the walk of the states found it:
+# (element, path, rule, answer, constraint holds); an empty answer is there only when it is required.
+Answer = tuple[Element, str, NodeRule, str, bool]
 
 
-def answer_problems(
-    spec: FormSpec, binds: Binds, states: dict[str, FieldState], strict: bool
-) -> Iterator[FieldProblem]:
-    """Problems of every relevant field; only `strict` reports required answers left empty."""
-    model, nodes = binds.model, binds.plan.nodes
-    for element, path in model.paths.items():
-        state = states.get(path)
-        if state is None or not state.relevant:
+def answer_problems(spec: FormSpec, binds: Binds, answers: Iterable[Answer]) -> Iterator[FieldProblem]:
+    """The problem of each answer, if it has one: required and empty, of the wrong type or not among the
+    choices, or breaking its constraint (one problem per answer, in that order)."""
+    for element, path, rule, value, constraint_ok in answers:
+        if not value:
+            yield _form_problem(spec, binds, rule.node, element, path, "required")
             continue
-        node = nodes.get(model.template_paths[element])
-        if node is None or node.kind != "field":
-            continue
-        if not state.value:
-            if strict and state.required:
-                yield _form_problem(spec, binds, node, element, path, "required")
-            continue
-        checked = node.calculate is None and node.value_type in _CHECKED_TYPES
-        found = _value_problem(spec, binds, node, element, path) if checked else None
+        found = _value_problem(binds, rule, element, path, value) if rule.checked else None
         if found is not None:
             yield found
-        elif not state.constraint_ok:
-            yield _form_problem(spec, binds, node, element, path, "constraint")
+        elif not constraint_ok:
+            yield _form_problem(spec, binds, rule.node, element, path, "constraint")
 
 
 def _form_problem(
@@ -54,20 +44,19 @@ def _form_problem(
 
 
 def _value_problem(
-    spec: FormSpec, binds: Binds, node: NodePlan, element: Element, path: str
+    binds: Binds, rule: NodeRule, element: Element, path: str, value: str
 ) -> FieldProblem | None:
-    value = element.text or ""
-    code = type_problem(value, node.value_type)
+    code = type_problem(value, rule.node.value_type)
     if code is not None:
         return problem(path, code)
-    if node.value_type in _SELECT_TYPES:
-        return _choice_problem(spec, binds, node, element, path)
+    if rule.control is not None:
+        return _choice_problem(binds, rule, element, path, value)
     return None
 
 
 def type_problem(value: str, value_type: str) -> str | None:
     """The message code when a non-empty answer does not fit its type, else None."""
-    if value_type in _ENCODED_TYPES:
+    if value_type in ENCODED_TYPES:
         return None if text_fits(value, value_type) else value_type
     if value_type == "geopoint":
         return None if _is_point(value) else "geopoint"
@@ -88,17 +77,21 @@ def _is_point(text: str) -> bool:
 
 
 def _choice_problem(
-    spec: FormSpec, binds: Binds, node: NodePlan, element: Element, path: str
+    binds: Binds, rule: NodeRule, element: Element, path: str, value: str
 ) -> FieldProblem | None:
-    control = spec.control(node.path)
+    control = rule.control
     if control is None or (control.itemset is None and not control.choices):
         return None  # an external or search() select: its choices live outside the form
-    chosen = (element.text or "").split() if node.value_type in MULTIPLE_TYPES else [element.text or ""]
-    offered = option_values(binds.plan, control, element, binds.context, chosen)
+    chosen = value.split() if rule.node.value_type in MULTIPLE_TYPES else [value]
+    offered = rule.offered
+    if offered is None:
+        offered = option_values(binds.plan, control, element, binds.context, chosen)
     if offered is None:
         return None  # the attachment holding the choices was not given: nothing to check against
-    for value in chosen:
-        if value not in offered:
-            return problem(path, "choice", value=value)
-    repeated = next((value for value in chosen if chosen.count(value) > 1), None)
-    return problem(path, "choice_twice", value=repeated) if repeated else None
+    for each in chosen:
+        if each not in offered:
+            return problem(path, "choice", value=each)
+    if len(chosen) == 1 or len(set(chosen)) == len(chosen):
+        return None
+    repeated = next(each for each in chosen if chosen.count(each) > 1)
+    return problem(path, "choice_twice", value=repeated)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-import dataclasses
+import functools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -21,6 +20,7 @@ Attachments = Mapping[str, Rows]
 Option = tuple[str, str]
 _ROWS_CACHE: dict[int, tuple[Rows, Element]] = {}
 _ROWS_CACHE_SIZE = 64
+_ITEMS_CACHE: dict[tuple[int, str], tuple[Element, list[Element], dict[str, list[int]]]] = {}
 # Filters that look at an item's place in the list cannot be applied to a narrowed list.
 _POSITIONAL = ("position(", "last(", "randomize(", "count(", "preceding", "following")
 
@@ -59,8 +59,7 @@ def _attached_instances(spec: FormSpec, attachments: Attachments) -> dict[str, E
 def _rows_for(instance_id: str, src: str | None, attachments: Attachments) -> Rows | None:
     if not src:
         return None
-    filename = PurePosixPath(src.split("://", 1)[-1]).name
-    for key in (filename, instance_id, f"{instance_id}.csv"):
+    for key in (_file_name(src), instance_id, f"{instance_id}.csv"):
         if key in attachments:
             return attachments[key]
     return None
@@ -81,8 +80,20 @@ def _cached_rows_element(rows: Rows) -> Element:
 def _pulldata_sources(attachments: Attachments) -> dict[str, Rows]:
     # pulldata('fruits', ...) names the CSV without its extension.
     sources = dict(attachments)
-    sources.update({PurePosixPath(name).stem: rows for name, rows in attachments.items()})
+    sources.update({_stem(name): rows for name, rows in attachments.items()})
     return sources
+
+
+# A form's few file names come back on every evaluation; pathlib takes longer than the rest of the setup.
+@functools.lru_cache(maxsize=1024)
+def _file_name(src: str) -> str:
+    """'jr://file-csv/fruits.csv' as 'fruits.csv'."""
+    return PurePosixPath(src.split("://", 1)[-1]).name
+
+
+@functools.lru_cache(maxsize=1024)
+def _stem(name: str) -> str:
+    return PurePosixPath(name).stem
 
 
 def _choice_labels(spec: FormSpec, instances: Mapping[str, Element], lang: str | None) -> Callable:
@@ -160,9 +171,9 @@ def option_values(
         return cached
     if itemset.instance_id is not None and itemset.instance_id not in context.instances:
         return None  # as itemset_items would say: the attachment holding the choices was not given
-    constant = _constant(itemset, plan, control.ref or "")
+    constant, item_by_item = _filter_kind(itemset, plan, control.ref or "")
     here = context.at(node, current=node)
-    if not constant and _item_by_item(itemset) and itemset.instance_id in context.instances:
+    if not constant and item_by_item and itemset.instance_id in context.instances:
         here = _narrowed(here, itemset, chosen)
     items = itemset_items(itemset, here)
     if items is None:
@@ -173,20 +184,60 @@ def option_values(
     return values
 
 
+def _filter_kind(itemset: Itemset, plan: Plan, path: str) -> tuple[bool, bool]:
+    """Whether the itemset reads no answer (its values are the same for every instance), and whether its
+    filter judges each item on its own; worked out once per form."""
+    key = (itemset.nodeset, path)
+    found = plan.itemset_kinds.get(key)
+    if found is None:
+        found = plan.itemset_kinds[key] = (_constant(itemset, plan, path), _item_by_item(itemset))
+    return found
+
+
 def _item_by_item(itemset: Itemset) -> bool:
     return not any(word in itemset.nodeset for word in _POSITIONAL)
 
 
 def _narrowed(context: EvalContext, itemset: Itemset, chosen: Collection[str]) -> EvalContext:
     instance_id = itemset.instance_id or ""
-    source = context.instances[instance_id]
+    items, positions = _items_by_value(context.instances[instance_id], itemset.value_ref)
+    picked = sorted({position for value in set(chosen) for position in positions.get(value, ())})
+    # The items themselves, not copies: evaluation only reads them, and the narrow list gets a tree
+    # index of its own, so its items' parent is the narrow root and the full list is never walked.
     narrow = Element("root")
-    narrow.extend(
-        copy.deepcopy(item) for item in source if (item.findtext(itemset.value_ref) or "") in chosen
-    )
-    # A tree index of its own, so the full list is never walked to index this small one.
+    narrow.extend(items[position] for position in picked)
     instances = {**context.instances, instance_id: narrow}
-    return dataclasses.replace(context, instances=instances, trees=TreeIndex())
+    return EvalContext(  # dataclasses.replace(context, instances=instances, trees=TreeIndex()), but faster
+        root=context.root,
+        node=context.node,
+        instances=instances,
+        now=context.now,
+        choice_labels=context.choice_labels,
+        pulldata=context.pulldata,
+        language=context.language,
+        current=context.current,
+        rng=context.rng,
+        trees=TreeIndex(),
+    )
+
+
+def _items_by_value(source: Element, value_ref: str) -> tuple[list[Element], dict[str, list[int]]]:
+    """The items of a choice list and, by value, their positions in it; worked out once per list.
+
+    Choice lists are the form's inline instances and the attachments' trees, both made once and only ever
+    read, so an index kept with the list stays true (a list whose length changed is indexed again)."""
+    key = (id(source), value_ref)
+    cached = _ITEMS_CACHE.get(key)
+    if cached is not None and cached[0] is source and len(cached[1]) == len(source):
+        return cached[1], cached[2]
+    items = list(source)
+    positions: dict[str, list[int]] = {}
+    for position, item in enumerate(items):
+        positions.setdefault(item.findtext(value_ref) or "", []).append(position)
+    if len(_ITEMS_CACHE) >= _ROWS_CACHE_SIZE:
+        _ITEMS_CACHE.clear()
+    _ITEMS_CACHE[key] = (source, items, positions)  # keeping `source` alive keeps its id from being reused
+    return items, positions
 
 
 def _constant(itemset: Itemset, plan: Plan, path: str) -> bool:

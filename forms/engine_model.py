@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from xml.etree.ElementTree import Element  # noqa: S405 - building trees only; parsing goes through defusedxml
 
 from forms.errors import FormError
@@ -26,10 +27,23 @@ class EngineError(FormError):
         return self.message_it if lang.lower().startswith("it") else self.message_en
 
 
+class Slot(NamedTuple):
+    """A template node as a child of its parent, with what indexing an element of it needs."""
+
+    name: str
+    path: str
+    repeat: bool
+    inner: bool  # has children of its own, to be walked too
+    suffix: str  # '/name', the step its path adds to its parent's
+
+
 @dataclass(frozen=True)
 class Shape:
     """The instance template as lookup tables: every node by path, each node's children by name, and
-    (for the walks every evaluation makes) by tag, where a tag's local name is the child's name."""
+    (for the walks every evaluation makes) by tag, where a tag's local name is the child's name.
+
+    `slots` has each node's children as Slots, by tag and by name; `needed` the names of the children every
+    element of the node must have (those that are not repeats)."""
 
     root: TemplateNode
     nodes: dict[str, TemplateNode]
@@ -37,6 +51,8 @@ class Shape:
     order: dict[str, int]
     tags: dict[str, dict[str, TemplateNode]]
     names: dict[str, str]
+    slots: dict[str, tuple[dict[object, Slot], dict[str, Slot]]] = field(default_factory=dict)
+    needed: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def shape_of(template: TemplateNode) -> Shape:
@@ -47,7 +63,23 @@ def shape_of(template: TemplateNode) -> Shape:
         for path, node in nodes.items()
     }
     names = {path: node.name for path, node in nodes.items()}
-    return Shape(template, nodes, children, {path: index for index, path in enumerate(nodes)}, tags, names)
+    slots = {
+        path: (
+            {tag: _slot(child) for tag, child in tags[path].items()},
+            {name: _slot(child) for name, child in children[path].items()},
+        )
+        for path in nodes
+    }
+    needed = {
+        path: frozenset(child.name for child in node.children if not child.repeat)
+        for path, node in nodes.items()
+    }
+    order = {path: index for index, path in enumerate(nodes)}
+    return Shape(template, nodes, children, order, tags, names, slots, needed)
+
+
+def _slot(node: TemplateNode) -> Slot:
+    return Slot(node.name, node.path, node.repeat, bool(node.children), f"/{node.name}")
 
 
 def _descendants(node: TemplateNode) -> Iterator[TemplateNode]:
@@ -58,50 +90,115 @@ def _descendants(node: TemplateNode) -> Iterator[TemplateNode]:
 
 @dataclass(eq=False)
 class Model:
-    """An instance tree indexed once: call `index` again after adding or removing elements."""
+    """An instance tree indexed once: call `index` again after adding or removing elements.
+
+    `entries` lists every element below the root in document order as (element, path, template path,
+    parent), for the walks that visit them all."""
 
     shape: Shape
     root: Element
     elements: dict[str, list[Element]] = field(default_factory=dict)
-    paths: dict[Element, str] = field(default_factory=dict)
-    at: dict[str, Element] = field(default_factory=dict)
-    template_paths: dict[Element, str] = field(default_factory=dict)
     parents: dict[Element, Element] = field(default_factory=dict)
     unknown: list[tuple[str, Element, Element]] = field(default_factory=list)
+    entries: list[tuple[Element, str, str, Element]] = field(default_factory=list)
+    _paths: dict[Element, str] | None = None
+    _template_paths: dict[Element, str] | None = None
+    _at: dict[str, Element] | None = None
 
-    def index(self) -> Model:
-        for table in (self.elements, self.paths, self.at, self.template_paths, self.parents):
-            table.clear()
+    # The tables below are made from `entries` when first asked for: evaluating a submission needs none.
+
+    @property
+    def paths(self) -> dict[Element, str]:
+        """Each element's path (1-based repeat positions), the root's included, in document order."""
+        if self._paths is None:
+            self._paths = {self.root: self.shape.root.path}
+            self._paths.update((element, path) for element, path, _, _ in self.entries)
+        return self._paths
+
+    @property
+    def template_paths(self) -> dict[Element, str]:
+        """Each element's template path, the root's included."""
+        if self._template_paths is None:
+            self._template_paths = {self.root: self.shape.root.path}
+            self._template_paths.update((element, template) for element, _, template, _ in self.entries)
+        return self._template_paths
+
+    @property
+    def at(self) -> dict[str, Element]:
+        """Each element by its path."""
+        if self._at is None:
+            self._at = {path: element for element, path in self.paths.items()}
+        return self._at
+
+    def index(self, *, conform: bool = False) -> Model:
+        """Index the tree; with `conform`, conform it on the way (see `conform`), in the same walk."""
+        self.elements.clear()
+        self.parents.clear()
         self.unknown.clear()
+        self.entries.clear()
+        self._paths = self._template_paths = self._at = None
         root_path = self.shape.root.path
-        self.paths[self.root], self.at[root_path], self.template_paths[self.root] = (
-            root_path,
-            self.root,
-            root_path,
-        )
-        self._walk(self.shape.root, self.root, root_path)
+        self._walk(root_path, self.root, root_path, conform)
         return self
 
-    def _walk(self, node: TemplateNode, element: Element, at: str) -> None:
-        children, tags, names = self.shape.children[node.path], self.shape.tags[node.path], self.shape.names
+    def _walk(self, path: str, element: Element, at: str, fix: bool) -> None:
+        marks = len(self.entries), len(self.unknown)
+        if self._children(path, element, at, fix):
+            return
+        # Rare: the element holds a jr:template copy or lacks a child. What was indexed below it is
+        # forgotten, the element fixed as `conform` fixes it, and its children indexed again.
+        self._forget(*marks)
+        _conform(self.shape, element, path)
+        self._children(path, element, at, fix)
+
+    def _children(self, path: str, element: Element, at: str, fix: bool) -> bool:
+        """Index the children of `element` and below; with `fix`, stop (False) at a jr:template copy, and
+        say False too when a child the template has is missing."""
+        by_tag, by_name = self.shape.slots[path]
+        elements, entries, parents = self.elements, self.entries, self.parents
+        same = at == path  # outside repeats, an element's path is its template path
         seen: dict[str, int] = {}
         for child in element:
-            template = tags.get(child.tag)
-            if template is not None:
-                name = names[template.path]
-            else:
-                name = local(child.tag)
-                template = children.get(name)
-            if template is None or (not template.repeat and name in seen) or not name:
+            if fix and child.get(JR_TEMPLATE) is not None:
+                return False
+            slot = by_tag.get(child.tag)
+            if slot is None:
+                slot = by_name.get(local(child.tag))
+                if slot is None or not local(child.tag):
+                    self.unknown.append((f"{at}/{local(child.tag)}", child, element))
+                    continue
+            name, template, repeat, inner, suffix = slot
+            if repeat:
+                seen[name] = count = seen.get(name, 0) + 1
+                child_at = f"{at}/{name}[{count}]"
+            elif name in seen:
                 self.unknown.append((f"{at}/{name}", child, element))
+                if fix and inner:
+                    _conform(self.shape, child, template)  # dropped by evaluate, kept by add_repeat
                 continue
-            seen[name] = count = seen.get(name, 0) + 1
-            child_at = f"{at}/{name}[{count}]" if template.repeat else f"{at}/{name}"
-            self.elements.setdefault(template.path, []).append(child)
-            self.paths[child], self.at[child_at] = child_at, child
-            self.template_paths[child], self.parents[child] = template.path, element
-            if template.children:
-                self._walk(template, child, child_at)
+            else:
+                seen[name] = 1
+                child_at = template if same else at + suffix
+            found = elements.get(template)
+            if found is None:
+                elements[template] = [child]
+            else:
+                found.append(child)
+            parents[child] = element
+            entries.append((child, child_at, template, element))
+            if inner:
+                self._walk(template, child, child_at, fix)
+        return not fix or seen.keys() >= self.shape.needed[path]
+
+    def _forget(self, entries: int, unknown: int) -> None:
+        """Undo what `_children` recorded after `entries` entries and `unknown` unknown elements."""
+        for child, _, template, _ in self.entries[entries:]:
+            del self.parents[child]
+            found = self.elements[template]
+            found.pop()  # the entries of one template path come last in its list, in the same order
+            if not found:
+                del self.elements[template]
+        del self.entries[entries:], self.unknown[unknown:]
 
     def within(self, element: Element, ancestor: Element) -> bool:
         """Whether `ancestor` is `element` or one of its ancestors."""
@@ -120,8 +217,9 @@ class Model:
         return found
 
 
-def index_model(shape: Shape, root: Element) -> Model:
-    return Model(shape, root).index()
+def index_model(shape: Shape, root: Element, *, conform: bool = False) -> Model:
+    """The model of `root`; with `conform`, `root` is conformed (see `conform`) as it is indexed."""
+    return Model(shape, root).index(conform=conform)
 
 
 def local(tag: object) -> str:
@@ -170,27 +268,35 @@ def conform(shape: Shape, element: Element, node: TemplateNode | None = None) ->
     ODK Collect leaves non-relevant groups and questions out of what it submits; the engine needs
     every node in place, so a missing one comes back empty (not with its default: it was not shown).
     """
-    node = node or shape.root
-    children, tags, names = shape.children[node.path], shape.tags[node.path], shape.names
+    _conform(shape, element, (node or shape.root).path)
+
+
+def _conform(shape: Shape, element: Element, path: str) -> None:
+    by_tag, by_name = shape.slots[path]
     template_copies, present, inside = [], set(), []
     for child in element:
         if child.get(JR_TEMPLATE) is not None:
             template_copies.append(child)
             continue
-        template = tags.get(child.tag)
-        if template is None:
-            template = children.get(local(child.tag))
-        present.add(local(child.tag) if template is None else names[template.path])
-        if template is not None and template.children:
-            inside.append((child, template))
+        slot = by_tag.get(child.tag)
+        if slot is None:
+            name = local(child.tag)
+            slot = by_name.get(name)
+            present.add(name)
+        else:
+            present.add(slot.name)
+        if slot is not None and slot.inner:
+            inside.append((child, slot.path))
     for template_copy in template_copies:
         element.remove(template_copy)
-    missing = [child for child in node.children if names[child.path] not in present and not child.repeat]
-    for child in missing:
-        element.insert(insert_position(shape, element, node, names[child.path]), _empty(child))
+    if not shape.needed[path] <= present:
+        node = shape.nodes[path]
+        missing = [child for child in node.children if child.name not in present and not child.repeat]
+        for child in missing:
+            element.insert(insert_position(shape, element, node, child.name), _empty(child))
     # What was just added is complete already: only what was there needs looking into.
-    for child, template in inside:
-        conform(shape, child, template)
+    for child, child_path in inside:
+        _conform(shape, child, child_path)
 
 
 def _empty(node: TemplateNode) -> Element:

@@ -5,15 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 from xml.etree.ElementTree import Element, SubElement  # noqa: S405 - building trees only
 
 from forms.engine_model import EngineError, Shape, shape_of
-from forms.spec import Bind, FormSpec, derived, walk_controls
+from forms.spec import MULTIPLE_TYPES, Bind, Control, FormSpec, derived, walk_controls
 from forms.xpath import Expression, XPathError, compile_expression
 
 # A bind condition: a constant when the form writes true() or false(), else the expression to evaluate.
 Condition = bool | Expression
 _CONSTANTS = {"true()": True, "false()": False}
+
+ENCODED_TYPES = frozenset({"int", "decimal", "boolean", "date", "time", "dateTime"})
+SELECT_TYPES = MULTIPLE_TYPES | {"select1"}
+GEO_TYPES = frozenset({"geopoint", "geotrace", "geoshape"})
+# Types whose answers can be wrong (text, notes and the like never are).
+CHECKED_TYPES = ENCODED_TYPES | SELECT_TYPES | GEO_TYPES
 
 
 class FormLogicError(EngineError):
@@ -35,6 +42,35 @@ class NodePlan:
     calculate: Expression | None = None
 
 
+class RunStep(NamedTuple):
+    """One node of `Plan.steps` as a flat tuple, so the loop over every element reads no attributes."""
+
+    path: str
+    is_field: bool
+    relevant: Condition
+    calculate: Expression | None
+    value_type: str
+
+
+class NodeRule(NamedTuple):
+    """What the walk after evaluation asks of a template node: its state's conditions and how to check it.
+
+    `checked` says whether its answers can be of the wrong type or not among the choices, `whole` whether
+    it takes whole numbers; `control` is a select's control, and `offered` the values it offers when they
+    are fixed (no itemset)."""
+
+    is_field: bool
+    readonly: Condition
+    calculated: bool
+    required: Condition
+    constraint: Expression | None
+    checked: bool
+    whole: bool
+    node: NodePlan
+    control: Control | None = None
+    offered: frozenset[str] | None = None
+
+
 @dataclass(frozen=True)
 class Plan:
     """A form compiled for evaluation; `order` lists groups of paths, each group's members depending on
@@ -46,7 +82,10 @@ class Plan:
     counts: dict[str, Expression]
     fixed: frozenset[str]
     instances: dict[str, Element]
+    rules: dict[str, NodeRule] = field(default_factory=dict)
+    # Filled as selects are checked: the values of itemsets that read no answer, and which itemsets those are
     constant_options: dict[str, frozenset[str]] = field(default_factory=dict)
+    itemset_kinds: dict[tuple[str, str], tuple[bool, bool]] = field(default_factory=dict)
 
     @cached_property
     def steps(self) -> tuple[NodePlan, ...]:
@@ -57,6 +96,33 @@ class Plan:
             for _ in range(2 if len(component) > 1 else 1)
             for path in component
         )
+
+    @cached_property
+    def run_steps(self) -> tuple[RunStep, ...]:
+        """`steps` as flat tuples."""
+        return tuple(
+            RunStep(node.path, node.kind == "field", node.relevant, node.calculate, node.value_type)
+            for node in self.steps
+        )
+
+
+def _rule(spec: FormSpec, node: NodePlan) -> NodeRule:
+    calculated = node.calculate is not None
+    checked = not calculated and node.value_type in CHECKED_TYPES
+    control = spec.control(node.path) if checked and node.value_type in SELECT_TYPES else None
+    fixed = control is not None and control.itemset is None
+    return NodeRule(
+        is_field=node.kind == "field",
+        readonly=node.readonly,
+        calculated=calculated,
+        required=node.required,
+        constraint=node.constraint,
+        checked=checked,
+        whole=node.value_type == "int",
+        node=node,
+        control=control,
+        offered=frozenset(choice.value for choice in control.choices) if fixed else None,  # type: ignore[union-attr]
+    )
 
 
 def plan_for(spec: FormSpec) -> Plan:
@@ -74,7 +140,8 @@ def _make_plan(spec: FormSpec) -> Plan:
     controls = [c for c in walk_controls(spec.controls) if c.kind == "repeat" and c.ref]
     counts = {c.ref: _compile(c.repeat_count, c.ref) for c in controls if c.ref and c.repeat_count}
     fixed = frozenset(c.ref for c in controls if c.ref and (c.no_add_remove or "").strip() == "true()")
-    return Plan(shape, nodes, order, counts, fixed, inline_instances(spec))  # type: ignore[arg-type]
+    rules = {path: _rule(spec, node) for path, node in nodes.items()}
+    return Plan(shape, nodes, order, counts, fixed, inline_instances(spec), rules)  # type: ignore[arg-type]
 
 
 def compile_nodes(spec: FormSpec, shape: Shape) -> dict[str, NodePlan]:

@@ -20,6 +20,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from forms.errors import FormError
+from forms.instance_digest import answers_digest
 from forms.instance_shape import META, CodecNode, codec_root, local
 from forms.instance_values import MESSAGES, ValueProblem, decode_value, encode_value, is_empty
 from forms.instance_xml import instance_to_xml
@@ -28,6 +29,7 @@ from forms.spec import MULTIPLE_TYPES, NAMESPACES, XFORMS, FormSpec, TemplateNod
 __all__ = [
     "META",
     "InstanceDataError",
+    "answers_digest",
     "data_from_instance",
     "instance_from_data",
     "instance_from_xml",
@@ -134,15 +136,30 @@ class _Encoder(_Walk):
         element = _element(node.template)
         self._check_keys(node, data, at)
         for child in node.children:
-            if child.kind == "meta":
+            kind = child.kind
+            if kind == "field":
+                value = data.get(child.name)
+                template = child.template
+                if template.attributes:  # ElementTree copies the attributes it is given
+                    leaf = ET.SubElement(element, template.tag, template.attributes)
+                else:
+                    leaf = ET.SubElement(element, template.tag)
+                if value is None:
+                    continue  # not answered
+                if type(value) not in _PLAIN:
+                    self.leaf(child, leaf, value, at)
+                    continue
+                try:
+                    leaf.text = child.encode(value) or None
+                except ValueProblem as error:
+                    self._add(f"{at}/{child.name}", error.kind)
+            elif kind == "meta":
                 element.append(_from_template(child.template))
-            elif child.kind == "repeat":
+            elif kind == "repeat":
                 element.extend(self.repeat(child, data.get(child.name), f"{at}/{child.name}"))
-            elif child.kind == "group":
+            else:
                 child_at = f"{at}/{child.name}"
                 element.append(self.group(child, self._mapping(data.get(child.name), child_at), child_at))
-            else:
-                element.append(self.leaf(child, data.get(child.name), at))
         return element
 
     def repeat(self, node: CodecNode, value: Any, at: str) -> list[ET.Element]:
@@ -154,21 +171,17 @@ class _Encoder(_Walk):
         items = [(f"{at}[{n}]", item) for n, item in enumerate(value, 1)]
         return [self.group(node, self._mapping(item, item_at), item_at) for item_at, item in items]
 
-    def leaf(self, node: CodecNode, value: Any, parent_at: str) -> ET.Element:
-        element = _element(node.template)
-        if value is None:
-            return element  # not answered
+    def leaf(self, node: CodecNode, element: ET.Element, value: Any, parent_at: str) -> None:
+        """Fill a leaf with an answer that is an object, a list or another uncommon value."""
         value_type = node.value_type
-        if type(value) not in _PLAIN:
-            wrong_shape = isinstance(value, list | tuple) and value_type not in MULTIPLE_TYPES
-            if isinstance(value, Mapping) or (wrong_shape and not is_empty(value)):
-                self._add(f"{parent_at}/{node.name}", "single")
-                return element
+        wrong_shape = isinstance(value, list | tuple) and value_type not in MULTIPLE_TYPES
+        if isinstance(value, Mapping) or (wrong_shape and not is_empty(value)):
+            self._add(f"{parent_at}/{node.name}", "single")
+            return
         try:
             element.text = encode_value(value, value_type) or None
         except ValueProblem as error:
             self._add(f"{parent_at}/{node.name}", error.kind)
-        return element
 
     def _check_keys(self, node: CodecNode, data: Mapping[str, Any], at: str) -> None:
         names = node.names
@@ -190,9 +203,19 @@ class _Decoder(_Walk):
         found = self._children(node, element, at)
         data = {}
         for child in node.children:
-            if child.kind == "meta":
+            kind = child.kind
+            if kind == "meta":
                 continue
-            value = self._value(child, found.get(child.name, _NONE), at)
+            elements = found.get(child.name, _NONE)
+            if kind == "field" and len(elements) == 1 and not len(elements[0]):  # the common case
+                text = elements[0].text
+                if text:
+                    try:
+                        data[child.name] = child.decode(text)
+                    except ValueProblem as error:
+                        self._add(f"{at}/{child.name}", error.kind)
+                continue
+            value = self._value(child, elements, at)
             if value is not None:
                 data[child.name] = value
         return data
@@ -228,7 +251,11 @@ class _Decoder(_Walk):
             if name not in names:
                 self._add(f"{at}/{name}", "unknown", name=name)
             elif child.get(_TEMPLATE) is None:
-                found.setdefault(name, []).append(child)
+                same = found.get(name)
+                if same is None:
+                    found[name] = [child]
+                else:
+                    same.append(child)
         return found
 
 
@@ -254,10 +281,21 @@ def _find(root: ET.Element, path: str | None) -> ET.Element | None:
         return None
     element: ET.Element | None = root
     for name in path.split("/")[2:]:
-        element = next((child for child in element if local(child.tag) == name), None)
+        element = _child_named(element, name)  # type: ignore[arg-type]
         if element is None:
             return None
     return element
+
+
+def _child_named(element: ET.Element, name: str) -> ET.Element | None:
+    """The first child whose local name is `name`."""
+    if not name or "}" in name:
+        return next((child for child in element if local(child.tag) == name), None)
+    for child in element:
+        tag = child.tag  # local(tag) == name, without a call for each plain tag
+        if tag == name or (type(tag) is str and "}" in tag and local(tag) == name):
+            return child
+    return None
 
 
 def _set_instance_id(spec: FormSpec, root: ET.Element, value: str) -> None:

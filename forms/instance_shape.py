@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from forms.instance_values import decoder, encoder
 from forms.spec import FormSpec, TemplateNode, derived
 
 META = "meta"
@@ -15,6 +18,7 @@ class CodecNode:
 
     `kind` is "meta" (the top-level meta group, which belongs to the server), "repeat", "group" or
     "field". `tags` names the children by element tag, where a tag's local name is the child's name.
+    `encode` and `decode` are `encode_value` and `decode_value` for its type.
     """
 
     template: TemplateNode
@@ -25,6 +29,8 @@ class CodecNode:
     names: frozenset[str]
     tags: dict[str, str]
     top: bool = False
+    encode: Callable[[Any], str] = str
+    decode: Callable[[str], Any] = str
 
 
 def codec_root(spec: FormSpec) -> CodecNode:
@@ -42,17 +48,20 @@ def _node(template: TemplateNode, types: dict[str, str], *, top: bool, meta: boo
         _node(child, types, top=False, meta=top and child.name == META) for child in template.children
     )
     kind = "meta" if meta else "repeat" if template.repeat else "group" if template.children else "field"
+    value_type = types.get(template.path, "string")
     return CodecNode(
         template=template,
         name=template.name,
         kind=kind,
-        value_type=types.get(template.path, "string"),
+        value_type=value_type,
         children=children,
         names=frozenset(child.name for child in children),
         tags={
             child.template.tag: child.name for child in children if local(child.template.tag) == child.name
         },
         top=top,
+        encode=encoder(value_type),
+        decode=decoder(value_type),
     )
 
 

@@ -64,7 +64,8 @@ def encode_value(value: Any, value_type: str) -> str:
 def text_fits(text: str, value_type: str) -> bool:
     """Whether an instance text is an answer `encode_value` accepts for `value_type`."""
     if value_type == "int" and text:
-        return _INT.match(text.strip()) is not None  # all _encode_int asks of a string, without the raise
+        # all _encode_int asks of a string, without the raise; plain digits need no pattern (\d is isdecimal)
+        return text.isdecimal() or _INT.match(text.strip()) is not None
     try:
         encode_value(text, value_type)
     except ValueProblem:
@@ -77,6 +78,43 @@ def decode_value(text: str, value_type: str) -> Any:
     if value_type in MULTIPLE_TYPES:
         return text.split()
     return _DECODERS.get(value_type, _decode_text)(text)
+
+
+def encoder(value_type: str) -> Callable[[Any], str]:
+    """`encode_value` for one type, with a shortcut for its commonest answers (an int, a string)."""
+    if value_type == "int":
+        return _encode_whole
+    if value_type in MULTIPLE_TYPES or value_type in _ENCODERS:
+        return lambda value: encode_value(value, value_type)
+
+    def encode_plain(value: Any) -> str:
+        return value if type(value) is str else encode_value(value, value_type)
+
+    return encode_plain
+
+
+def decoder(value_type: str) -> Callable[[str], Any]:
+    """`decode_value` for one type, with a shortcut for its commonest texts (digits, plain text)."""
+    if value_type == "int":
+        return _decode_whole
+    if value_type in MULTIPLE_TYPES:
+        return str.split
+    return _DECODERS.get(value_type, _decode_text)
+
+
+# Whole numbers a float holds exactly, far inside what math.isfinite() accepts from an int.
+_SAFE_INT = 2**53
+
+
+def _encode_whole(value: Any) -> str:
+    if type(value) is int and -_SAFE_INT < value < _SAFE_INT:
+        return str(value)  # what _encode_int gives, without its checks
+    return encode_value(value, "int")
+
+
+def _decode_whole(text: str) -> int:
+    # Plain digits match _INT (\d is what isdecimal accepts), so they need no pattern.
+    return int(text) if text.isdecimal() else _decode_int(text)
 
 
 def _is_number(value: Any) -> bool:

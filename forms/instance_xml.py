@@ -27,31 +27,50 @@ def instance_to_xml(root: ET.Element) -> bytes:
 
 
 def _write(element: ET.Element, write: Callable[[str], None]) -> None:
+    # One string per element where ElementTree writes several, and leaves written by their parent's loop:
+    # an instance is mostly leaves.
     tag = element.tag
     if type(tag) is not str or "{" in tag:
         raise _Unusual
-    write("<" + tag)
+    start = "<" + tag
     for name, value in element.items():
         if type(name) is not str or type(value) is not str or "{" in name:
             raise _Unusual
-        write(f' {name}="{_escape_attribute(value)}"')
-    text = element.text
-    if text is not None and type(text) is not str:
-        raise _Unusual
-    if text or len(element):
-        write(">")
-        if text:
-            write(_escape_text(text))
+        start += f' {name}="{_escape_attribute(value)}"'
+    text = _text(element.text)
+    if len(element):
+        write(start + ">" + text)
         for child in element:
-            _write(child, write)
+            child_tag = child.tag
+            if len(child) or child.tail or type(child_tag) is not str or "{" in child_tag or child.items():
+                _write(child, write)
+                continue
+            child_text = _text(child.text)
+            if child_text:
+                write(f"<{child_tag}>{child_text}</{child_tag}>")
+            else:
+                write(f"<{child_tag} />")
         write("</" + tag + ">")
+    elif text:
+        write(f"{start}>{text}</{tag}>")
     else:
-        write(" />")
+        write(start + " />")
     tail = element.tail
     if tail:
         if type(tail) is not str:
             raise _Unusual
         write(_escape_text(tail))
+
+
+def _text(text: object) -> str:
+    """An element's text as written, '' for none."""
+    if text is None:
+        return ""
+    if type(text) is not str:
+        raise _Unusual
+    if "&" in text or "<" in text or ">" in text:
+        return _escape_text(text)
+    return text
 
 
 def _escape_text(text: str) -> str:

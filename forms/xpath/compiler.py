@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from forms.xpath.errors import XPathEvaluationError
 from forms.xpath.nodes import Node, string_value
-from forms.xpath.paths import compile_path, predicate_filter
+from forms.xpath.paths import compile_first, compile_path, predicate_filter
 from forms.xpath.registry import FUNCTIONS
 from forms.xpath.tree import SELF, Binary, Call, Expr, Filter, Literal, Negate, Path
 from forms.xpath.values import EQUALITY_TOLERANCE, Value, compare, text_to_number, to_boolean, to_number
@@ -66,12 +66,19 @@ def _negate(expr: Negate) -> Run:
 def _binary(expr: Binary) -> Run:
     op, left, right = expr.op, compiled(expr.left), compiled(expr.right)
     if op == "or":
-        return lambda scope: to_boolean(left(scope)) or to_boolean(right(scope))
+        left, right = _truth_of(expr.left, left), _truth_of(expr.right, right)
+        return lambda scope: left(scope) or right(scope)
     if op == "and":
-        return lambda scope: to_boolean(left(scope)) and to_boolean(right(scope))
+        low, high = _self_test(expr.left), _self_test(expr.right)
+        if low is not None and high is not None:
+            return _self_between(low, high)
+        left, right = _truth_of(expr.left, left), _truth_of(expr.right, right)
+        return lambda scope: left(scope) and right(scope)
     if op == "|":
         first, second = _node_set(left, "'|'"), _node_set(right, "'|'")
         return lambda scope: scope.sort(first(scope) + second(scope))
+    if op == "+" and isinstance(expr.left, Binary) and expr.left.op == "+":
+        return _sum(expr)
     if op in _ARITHMETIC:
         return _arithmetic(_ARITHMETIC[op], _number_of(expr.left), _number_of(expr.right))
     constant = expr.right.value if isinstance(expr.right, Literal) else None
@@ -81,11 +88,41 @@ def _binary(expr: Binary) -> Run:
         return _against_number(op, left, constant)
     if isinstance(constant, str) and op in ("=", "!="):
         return _equal_to_text(op, left, constant)
+    if op in _RELATIONAL and expr.left == _CONTEXT_NODE:
+        return _self_against_nodes(op, right)
+    if op in _RELATIONAL:
+        return _relational(op, left, right)
     return lambda scope: compare(op, left(scope), right(scope))
+
+
+def _truth_of(expr: Expr, run: Run) -> Run:
+    """An operand of 'and' or 'or' as a boolean: comparisons and logic give one already."""
+    if isinstance(expr, Binary) and expr.op in _BOOLEAN_OPERATORS:
+        return run
+    return lambda scope: to_boolean(run(scope))
 
 
 def _arithmetic(apply: Callable[[float, float], float], left: Number, right: Number) -> Run:
     return lambda scope: apply(left(scope), right(scope))
+
+
+def _sum(expr: Binary) -> Run:
+    """'a + b + c + ...', as totals are written: one loop adds the operands, left to right as the nested
+    additions would."""
+    operands: list[Expr] = []
+    while isinstance(expr, Binary) and expr.op == "+":
+        operands.append(expr.right)
+        expr = expr.left  # type: ignore[assignment]
+    operands.append(expr)
+    first, *rest = (_number_of(operand) for operand in reversed(operands))
+
+    def total(scope: Scope) -> float:
+        value = first(scope)
+        for number in rest:
+            value = value + number(scope)
+        return value
+
+    return total
 
 
 def _number_of(expr: Expr) -> Number:
@@ -95,6 +132,14 @@ def _number_of(expr: Expr) -> Number:
         return run  # type: ignore[return-value] - a number already
     if isinstance(expr, Literal) and isinstance(expr.value, float):
         return run  # type: ignore[return-value]
+    first = compile_first(expr, run) if isinstance(expr, Path) else None
+    if first is not None:  # '/data/group/field', the commonest operand of all
+
+        def first_number(scope: Scope) -> float:
+            node = first(scope)
+            return text_to_number("" if node is None else string_value(node))
+
+        return first_number
     if isinstance(expr, Path):  # a node-set: the number of its first node's string-value
 
         def path_number(scope: Scope) -> float:
@@ -108,6 +153,61 @@ def _number_of(expr: Expr) -> Number:
 def _self_against_number(relation: Callable[[float, float], bool], constant: float) -> Run:
     """'. >= 18', the commonest constraint: the node-set is the context node alone."""
     return lambda scope: relation(text_to_number(string_value(scope.node)), constant)
+
+
+def _self_test(expr: Expr) -> tuple[Callable[[float, float], bool], float] | None:
+    """'. >= 18' as (operator.ge, 18.0); None for any other expression."""
+    if not (isinstance(expr, Binary) and expr.op in _RELATIONAL and expr.left == _CONTEXT_NODE):
+        return None
+    bound = expr.right.value if isinstance(expr.right, Literal) else None
+    return (_RELATIONAL[expr.op], bound) if isinstance(bound, float) else None
+
+
+def _self_between(
+    low: tuple[Callable[[float, float], bool], float], high: tuple[Callable[[float, float], bool], float]
+) -> Run:
+    """'. >= 0 and . <= 5000', the commonest constraint of all: the context node's number is read once."""
+    (first, first_bound), (second, second_bound) = low, high
+
+    def between(scope: Scope) -> bool:
+        number = text_to_number(string_value(scope.node))
+        return first(number, first_bound) and second(number, second_bound)
+
+    return between
+
+
+def _self_against_nodes(op: str, right: Run) -> Run:
+    """'. <= /data/totale': the context node's number against each number on the right."""
+    relation = _RELATIONAL[op]
+
+    def self_against_nodes(scope: Scope) -> Value:
+        nodes = right(scope)
+        if type(nodes) is not list:
+            return compare(op, [scope.node], nodes)
+        number = text_to_number(string_value(scope.node))
+        for node in nodes:  # noqa: SIM110 - any() would make a generator for what is mostly one node
+            if relation(number, text_to_number(string_value(node))):
+                return True
+        return False
+
+    return self_against_nodes
+
+
+def _relational(op: str, left: Run, right: Run) -> Run:
+    """'<', '<=', '>' or '>=' between two expressions; between two node-sets, as in '. <= /data/totale',
+    each side's numbers are compared without going through `compare` for every pair."""
+    relation = _RELATIONAL[op]
+
+    def relational(scope: Scope) -> Value:
+        first, second = left(scope), right(scope)
+        if type(first) is not list or type(second) is not list:
+            return compare(op, first, second)
+        numbers = [text_to_number(string_value(node)) for node in second]
+        return any(
+            relation(text_to_number(string_value(node)), number) for node in first for number in numbers
+        )
+
+    return relational
 
 
 def _against_number(op: str, left: Run, constant: float) -> Run:
@@ -124,7 +224,10 @@ def _against_number(op: str, left: Run, constant: float) -> Run:
         value = left(scope)
         if not isinstance(value, list):
             return compare(op, value, constant)
-        return any(holds(text_to_number(string_value(node))) for node in value)
+        for node in value:  # noqa: SIM110 - as in _equal_to_text
+            if holds(text_to_number(string_value(node))):
+                return True
+        return False
 
     return against_number
 
@@ -137,7 +240,10 @@ def _equal_to_text(op: str, left: Run, constant: str) -> Run:
         value = left(scope)
         if not isinstance(value, list):
             return compare(op, value, constant)
-        return any((string_value(node) == constant) == want for node in value)
+        for node in value:  # noqa: SIM110 - any() would make a generator for what is mostly one node
+            if (string_value(node) == constant) == want:
+                return True
+        return False
 
     return equal_to_text
 
@@ -172,6 +278,8 @@ _RELATIONAL: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
 }
 _CONTEXT_NODE = Path(False, None, (SELF,))
+# Operators whose compiled closure gives a bool.
+_BOOLEAN_OPERATORS = frozenset({"or", "and", "=", "!=", "<", "<=", ">", ">="})
 
 
 def _call(expr: Call) -> Run:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import random
 from collections.abc import Callable, Mapping, Sequence
@@ -62,4 +61,17 @@ class EvalContext:
 
     def at(self, node: Element, current: Element | None = None) -> EvalContext:
         """The same context moved to another node, sharing the tree cache."""
-        return dataclasses.replace(self, node=node, current=current)
+        # dataclasses.replace(self, node=node, current=current), spelt out: pages and checks call it for
+        # every question, and replace() looks every field up by name first.
+        return EvalContext(
+            self.root,
+            node,
+            self.instances,
+            self.now,
+            self.choice_labels,
+            self.pulldata,
+            self.language,
+            current,
+            self.rng,
+            self.trees,
+        )

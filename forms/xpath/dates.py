@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 EPOCH = date(1970, 1, 1)
@@ -112,11 +113,14 @@ def date_string(day: date) -> str:
 
 def datetime_string(moment: datetime) -> str:
     """ISO 8601 with milliseconds and the offset, as ODK dateTime values are written."""
-    offset = moment.utcoffset() or timedelta()
-    sign = "-" if offset < timedelta() else "+"
-    minutes = abs(offset) // timedelta(minutes=1)
-    clock = f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}"
-    return f"{date_string(moment)}T{clock}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    offset = moment.utcoffset()
+    # The offset in whole minutes towards zero, in integers: timedelta arithmetic costs more than the rest.
+    micros = 0 if offset is None else (offset.days * 86400 + offset.seconds) * 1_000_000 + offset.microseconds
+    sign, minutes = ("-", -micros // 60_000_000) if micros < 0 else ("+", micros // 60_000_000)
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+        f"{moment.second:02d}.{moment.microsecond // 1000:03d}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    )
 
 
 def format_moment(moment: datetime, pattern: str, language: str) -> str:
@@ -136,24 +140,26 @@ def format_moment(moment: datetime, pattern: str, language: str) -> str:
 
 
 def _format_code(moment: datetime, code: str, language: str) -> str:
-    names = language_code(language)
-    fields = {
-        "Y": f"{moment.year:04d}",
-        "y": f"{moment.year:04d}"[2:],
-        "m": f"{moment.month:02d}",
-        "n": str(moment.month),
-        "b": _MONTHS[names][moment.month - 1],
-        "d": f"{moment.day:02d}",
-        "e": str(moment.day),
-        "H": f"{moment.hour:02d}",
-        "h": str(moment.hour),
-        "M": f"{moment.minute:02d}",
-        "S": f"{moment.second:02d}",
-        "3": f"{moment.microsecond // 1000:03d}",
-        "a": _WEEKDAYS[names][moment.weekday()],
-        "%": "%",
-    }
-    return fields[code]
+    return _FORMATS[code](moment, language)
+
+
+# Each format-date code as a function of (moment, form language); only month and day names need the language.
+_FORMATS: dict[str, Callable[[datetime, str], str]] = {
+    "Y": lambda moment, language: f"{moment.year:04d}",
+    "y": lambda moment, language: f"{moment.year:04d}"[2:],
+    "m": lambda moment, language: f"{moment.month:02d}",
+    "n": lambda moment, language: str(moment.month),
+    "b": lambda moment, language: _MONTHS[language_code(language)][moment.month - 1],
+    "d": lambda moment, language: f"{moment.day:02d}",
+    "e": lambda moment, language: str(moment.day),
+    "H": lambda moment, language: f"{moment.hour:02d}",
+    "h": lambda moment, language: str(moment.hour),
+    "M": lambda moment, language: f"{moment.minute:02d}",
+    "S": lambda moment, language: f"{moment.second:02d}",
+    "3": lambda moment, language: f"{moment.microsecond // 1000:03d}",
+    "a": lambda moment, language: _WEEKDAYS[language_code(language)][moment.weekday()],
+    "%": lambda moment, language: "%",
+}
 
 
 def language_code(language: str) -> str:

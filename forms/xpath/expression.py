@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from forms.xpath.compiler import Run, compiled
 from forms.xpath.context import EvalContext
-from forms.xpath.errors import XPathEvaluationError, XPathReferenceError
+from forms.xpath.errors import XPathError, XPathEvaluationError, XPathReferenceError
 from forms.xpath.evaluator import Scope
 from forms.xpath.parser import parse
 from forms.xpath.references import find_references, instance_ids
@@ -32,7 +32,15 @@ class Expression:
             context.trees.document(context.root)  # registers the primary tree, so parents can be found
             return self.run(Scope(context, context.context_node))
         except XPathEvaluationError as error:
-            raise XPathEvaluationError(f"Cannot evaluate {self.text!r}: {error}") from None
+            raise self.failure(error) from None
+
+    def failure(self, error: XPathError) -> XPathError:
+        """What `evaluate` raises when `run` raises `error`: an evaluation error names the expression.
+
+        For callers that call `run` themselves, with a Scope they move from node to node."""
+        if isinstance(error, XPathEvaluationError):
+            return XPathEvaluationError(f"Cannot evaluate {self.text!r}: {error}")
+        return error
 
     def references(self, context_path: str) -> set[str]:
         """Absolute paths in the primary instance that the expression reads, for a field at `context_path`."""

@@ -94,6 +94,33 @@ def _child_chain(top: str, names: list[str]) -> Run:
     return child_chain
 
 
+def compile_first(expr: Path, full: Run) -> Callable[[Scope], Node | None] | None:
+    """For an absolute path of plain named child steps (see `_child_chain`), its first node in document
+    order, or None when it selects nothing; None for any other path. `full` evaluates the path.
+
+    The first node is found with ElementTree's find() from the top element down: when the first element
+    at each step has the next one, that is the path's first node. When one has not, `full` decides.
+    """
+    plain = all(_is_plain_child(step) and PLAIN_NAME.fullmatch(step.test) for step in expr.steps)
+    if not (expr.absolute and expr.start is None and expr.steps and plain):
+        return None
+    top, names = expr.steps[0].test, tuple(step.test for step in expr.steps[1:])
+
+    def first_node(scope: Scope) -> Node | None:
+        node = scope.context.root
+        if node.tag == top and type(node) is Element:
+            for name in names:
+                node = node.find(name)
+                if node is None:
+                    break
+            else:
+                return node
+        nodes = full(scope)
+        return nodes[0] if nodes else None  # type: ignore[index]
+
+    return first_node
+
+
 def _step(step: Step, compile_expr: Compile) -> StepRun:
     candidates = _candidates(step)
     keeps = tuple(predicate_filter(predicate, compile_expr) for predicate in step.predicates)

@@ -50,11 +50,17 @@ def format_number(number: float) -> str:
         return "Infinity" if number > 0 else "-Infinity"
     if number == 0:
         return "0"  # also for -0
+    if number.is_integer() and -_EXACT < number < _EXACT:
+        return str(int(number))  # what the Decimal below gives for a whole number this small, faster
     # repr gives the shortest digits that round-trip; Decimal spells them out without an exponent.
     text = format(Decimal(repr(number)), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+# Below this, a whole float prints (repr) as its exact integer value.
+_EXACT = 2.0**53
 
 
 def to_number(value: Value) -> float:
