@@ -1,7 +1,5 @@
 """Recording submissions: validated by the engine, stored once per instanceID, scoped to the submitter."""
 
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +21,7 @@ from app.surveys.services import published_version_with_attachments, spec_of
 from forms import engine
 from forms.instance import (
     InstanceDataError,
+    answers_digest,
     data_from_instance,
     instance_from_data,
     instance_id,
@@ -165,21 +164,7 @@ def content_digest(spec: FormSpec, data: Mapping[str, Any]) -> str:
     Calculated and preloaded values (start and end times, today()) are left out: the server recomputes
     them on each arrival, so they would make the very same submission look different.
     """
-    computed = {path for path, bind in spec.binds.items() if bind.calculate or bind.preload}
-    answers = _without(data, f"/{spec.root_name}", computed)
-    canonical = json.dumps(answers, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _without(value: Any, path: str, computed: set[str]) -> Any:
-    if isinstance(value, Mapping):
-        kept = {
-            k: _without(v, f"{path}/{k}", computed) for k, v in value.items() if f"{path}/{k}" not in computed
-        }
-        return kept
-    if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-        return [_without(v, path, computed) for v in value]
-    return value
+    return answers_digest(spec, data)
 
 
 def _version_to_fill(form: Form) -> FormVersion:
