@@ -7,7 +7,7 @@ from typing import Any
 from xml.etree.ElementTree import Element  # noqa: S405 - type only; parsing goes through defusedxml
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
@@ -28,9 +28,6 @@ from forms.instance import (
     instance_to_xml,
 )
 from forms.spec import FormSpec
-
-# Built once: a statement made per call with .values() costs four times its execution.
-_INSERT_SUBMISSION = insert(Submission.__table__)
 
 
 @dataclass(frozen=True)
@@ -224,19 +221,18 @@ def _insert_once(values: dict[str, Any], user: User) -> Recorded:
     """Insert with one statement, letting the unique constraint decide: a racing duplicate can never become
     a second row. A Core insert, not the unit of work: this runs for every submission that arrives."""
     try:
-        result = db.session.execute(_INSERT_SUBMISSION, values)
+        submission_id = audit.insert_audited(
+            Submission.__table__,
+            values,
+            "submission.created",
+            "Submission",
+            org_unit_id=values["org_unit_id"],
+            actor=user,
+            form=values["form_id"],
+        )
     except IntegrityError:
         db.session.rollback()
         return _existing(values)
-    submission_id = result.inserted_primary_key[0]
-    audit.record_row(
-        "submission.created",
-        "Submission",
-        submission_id,
-        org_unit_id=values["org_unit_id"],
-        actor=user,
-        form=values["form_id"],
-    )
     db.session.commit()
     return Recorded(submission_id, values["instance_id"], created=True)
 

@@ -1,6 +1,7 @@
 """The audit log is append-only and written in the transaction of the change it records."""
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from app import accounts, audit
 from app.audit import AuditLogIsAppendOnly
@@ -56,3 +57,30 @@ def test_audit_events_cannot_be_deleted(app_ctx):
     with pytest.raises(AuditLogIsAppendOnly):
         db.session.commit()
     db.session.rollback()
+
+
+def test_an_audited_insert_stores_the_row_and_one_event_naming_it(app_ctx):
+    actor = accounts.create_user("writer@example.org", PASSWORD)
+    db.session.commit()
+    values = {"email": "row@example.org", "password_hash": "x", "active": True}
+
+    row_id = audit.insert_audited(User.__table__, values, "user.inserted", "User", actor=actor, why="test")
+    db.session.commit()
+
+    event = db.session.query(AuditEvent).filter_by(action="user.inserted").one()
+    assert db.session.get(User, row_id).email == "row@example.org"
+    assert (event.target_type, event.target_id, event.actor_email) == ("User", str(row_id), "writer@example.org")
+    assert event.details == {"why": "test"}
+
+
+def test_an_audited_insert_that_breaks_a_constraint_leaves_no_event(app_ctx):
+    accounts.create_user("taken@example.org", PASSWORD)
+    db.session.commit()
+    values = {"email": "taken@example.org", "password_hash": "x", "active": True}
+
+    with pytest.raises(IntegrityError):
+        audit.insert_audited(User.__table__, values, "user.inserted", "User")
+    db.session.rollback()
+
+    assert db.session.query(AuditEvent).filter_by(action="user.inserted").count() == 0
+    assert db.session.query(User).filter_by(email="taken@example.org").count() == 1
