@@ -32,6 +32,8 @@ translations-update: $(VENV)/.installed
 instance/config.py:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
+	$(BIN)/python -c "from cryptography.fernet import Fernet; print(f'IDENTITY_KEYS = ({Fernet.generate_key().decode()!r},)')" >> $@
+	$(BIN)/python -c "import secrets; print(f'PSEUDONYM_KEY = {secrets.token_hex(32)!r}')" >> $@
 
 run: install instance/config.py
 	$(FLASK) db upgrade

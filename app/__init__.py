@@ -22,6 +22,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     config.configure(app, test_config)
     config.check_secret_key(app)
+    config.check_case_keys(app)
     if app.config["PROXY_COUNT"]:
         # Behind N trusted proxies, take the client address and scheme from their X-Forwarded headers.
         hops = app.config["PROXY_COUNT"]
@@ -39,8 +40,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
 
     from app import admin, api, auth, cli, home, jobs, openrosa, surveys
+    from app.cases import web as cases
 
-    for blueprint in (auth.bp, home.bp, admin.bp, api.bp, surveys.bp, openrosa.bp, jobs.bp):
+    for blueprint in (auth.bp, home.bp, admin.bp, api.bp, surveys.bp, cases.bp, openrosa.bp, jobs.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

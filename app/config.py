@@ -1,5 +1,8 @@
 """Configuration read from the environment, with safe defaults and a refusal to run insecurely."""
 
+import base64
+import hashlib
+import hmac
 import os
 from collections.abc import Mapping
 from datetime import timedelta
@@ -41,6 +44,10 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         SQLITE_BUSY_TIMEOUT_MS=5000,
         PROXY_COUNT=0,
         REDIS_URL=None,  # background jobs go to RQ on this Redis; without it they run inside the web process
+        # Case records: Fernet keys encrypting direct identifiers (the first encrypts, all decrypt, so a key
+        # can be rotated) and the key of the pseudonyms. Required outside debug, testing and demo mode.
+        IDENTITY_KEYS=(),
+        PSEUDONYM_KEY="",
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -62,6 +69,12 @@ def _from_environment(app: Flask) -> None:
         app.config["PROXY_COUNT"] = int(os.environ["HUMUS_PROXY_COUNT"])
     if os.environ.get("REDIS_URL"):
         app.config["REDIS_URL"] = os.environ["REDIS_URL"]
+    if os.environ.get("HUMUS_IDENTITY_KEYS"):
+        app.config["IDENTITY_KEYS"] = tuple(
+            k.strip() for k in os.environ["HUMUS_IDENTITY_KEYS"].split(",") if k.strip()
+        )
+    if os.environ.get("HUMUS_PSEUDONYM_KEY"):
+        app.config["PSEUDONYM_KEY"] = os.environ["HUMUS_PSEUDONYM_KEY"]
     if os.environ.get("MAX_CONTENT_LENGTH"):
         app.config["MAX_CONTENT_LENGTH"] = int(os.environ["MAX_CONTENT_LENGTH"])
 
@@ -88,3 +101,43 @@ def check_secret_key(app: Flask) -> None:
             f"string of at least {MIN_SECRET_KEY_LENGTH} characters "
             '(python -c "import secrets; print(secrets.token_hex(32))").'
         )
+
+
+def check_case_keys(app: Flask) -> None:
+    """Refuse to start outside debug, testing or demo mode without the keys of the case records.
+
+    In those modes missing keys are derived from SECRET_KEY, so demo data stays readable across restarts;
+    a real deployment sets its own, kept apart from SECRET_KEY and backed up (lost keys mean unreadable
+    identities and new pseudonyms)."""
+    relaxed = app.debug or app.testing or app.config.get("HUMUS_DEMO")
+    keys, pseudonym_key = tuple(app.config.get("IDENTITY_KEYS") or ()), app.config.get("PSEUDONYM_KEY") or ""
+    if relaxed:
+        secret = str(app.config["SECRET_KEY"]).encode()
+        if not keys:
+            derived = hmac.new(secret, b"humus identity key", hashlib.sha256).digest()
+            app.config["IDENTITY_KEYS"] = (base64.urlsafe_b64encode(derived).decode(),)
+        if not pseudonym_key:
+            app.config["PSEUDONYM_KEY"] = hmac.new(secret, b"humus pseudonym key", hashlib.sha256).hexdigest()
+        return
+    problems = []
+    if not keys or not all(_fernet_key(k) for k in keys):
+        problems.append(
+            "HUMUS_IDENTITY_KEYS must hold one or more Fernet keys, comma-separated "
+            '(python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
+        )
+    if len(pseudonym_key) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            f"HUMUS_PSEUDONYM_KEY must be a random string of at least {MIN_SECRET_KEY_LENGTH} characters "
+            '(python -c "import secrets; print(secrets.token_hex(32))")'
+        )
+    if problems:
+        raise RuntimeError(
+            "The keys of the case records are missing or malformed: " + "; ".join(problems) + "."
+        )
+
+
+def _fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode())) == 32
+    except (ValueError, TypeError):
+        return False

@@ -1,7 +1,7 @@
 """Every table of Humus, in SQLAlchemy 2 typed style."""
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_login import UserMixin
@@ -440,3 +440,130 @@ class Job(db.Model):
     finished_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class EntityList(db.Model):
+    """An ODK entity list of a project (cartella sociale: `minori`), its properties in first-seen order."""
+
+    __tablename__ = "entity_lists"
+    __table_args__ = (UniqueConstraint("project_id", "name", name="project_entity_list"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    properties: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[Project] = relationship()
+
+
+class Entity(db.Model):
+    """One entity (a case) at its current version, owned by an org unit: its scope.
+
+    `identity` holds the direct identifiers (name, surname, codice fiscale, address), encrypted with the
+    key from the environment; `pseudonym` is the keyed hash of the person, the only key statistics and
+    exports for other scopes ever see."""
+
+    __tablename__ = "entities"
+    __table_args__ = (
+        UniqueConstraint("entity_list_id", "uuid", name="entity_list_uuid"),
+        Index("ix_entities_list_unit", "entity_list_id", "org_unit_id"),
+        Index("ix_entities_list_pseudonym", "entity_list_id", "pseudonym"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_list_id: Mapped[int] = mapped_column(ForeignKey("entity_lists.id"))
+    uuid: Mapped[str] = mapped_column(String(36))
+    label: Mapped[str] = mapped_column(String(255), default="")
+    version: Mapped[int] = mapped_column(default=1)
+    properties: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    pseudonym: Mapped[str | None] = mapped_column(String(32))
+    identity: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    conflict: Mapped[str | None] = mapped_column(String(8))  # "soft" or "hard" until someone reviews it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    deleted_at: Mapped[datetime | None]
+
+    entity_list: Mapped[EntityList] = relationship()
+    org_unit: Mapped[OrgUnit | None] = relationship()
+    versions: Mapped[list["EntityVersion"]] = relationship(
+        back_populates="entity", order_by="EntityVersion.version", cascade="all, delete-orphan"
+    )
+
+
+class EntityVersion(db.Model):
+    """One version of an entity, with what made it: a submission, an import or an edit on the case page."""
+
+    __tablename__ = "entity_versions"
+    __table_args__ = (UniqueConstraint("entity_id", "version", name="entity_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), index=True)
+    version: Mapped[int]
+    label: Mapped[str] = mapped_column(String(255), default="")
+    properties: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    received: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # what its source sent
+    source: Mapped[str] = mapped_column(String(16), default="submission")  # submission, import
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
+    base_version: Mapped[int | None]
+    conflict: Mapped[str | None] = mapped_column(String(8))
+    conflicting_properties: Mapped[list[str]] = mapped_column(JSON, default=list)
+    branch_id: Mapped[str | None] = mapped_column(String(36))
+    trunk_version: Mapped[int | None]
+    branch_base_version: Mapped[int | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    entity: Mapped[Entity] = relationship(back_populates="versions")
+    submission: Mapped[Submission | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class EntityLinkKind(enum.StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    REFERENCED = "referenced"  # a submission that names the entity without changing it
+
+
+class EntitySubmission(db.Model):
+    """A submission that created, updated or referenced an entity: the case page's timeline."""
+
+    __tablename__ = "entity_submissions"
+    __table_args__ = (
+        UniqueConstraint("entity_id", "submission_id", "kind", name="entity_submission_kind"),
+        _enum_check("kind", "kind", EntityLinkKind),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), index=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submission: Mapped[Submission] = relationship()
+
+
+class CaseIntervention(db.Model):
+    """An intervention or service activated for a case, from the intake's repeat, a follow-up form or an
+    import. One row per (case, type, start date): a later report of it updates its end and status."""
+
+    __tablename__ = "case_interventions"
+    __table_args__ = (
+        UniqueConstraint("entity_id", "kind", "start_date", name="case_intervention"),
+        Index("ix_case_interventions_unit_kind", "org_unit_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity_id: Mapped[int] = mapped_column(ForeignKey("entities.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))  # the tipo_intervento choice
+    kind_other: Mapped[str] = mapped_column(String(255), default="")
+    provider_type: Mapped[str] = mapped_column(String(64), default="")
+    provider_name: Mapped[str] = mapped_column(String(255), default="")
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(64), default="")
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
+    source: Mapped[str] = mapped_column(String(16), default="submission")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

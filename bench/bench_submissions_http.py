@@ -152,6 +152,8 @@ def gunicorn(target: str, url: str, folder: str, log_name: str) -> Iterator[int]
     env = {
         **os.environ,
         "SECRET_KEY": SECRET,
+        "HUMUS_IDENTITY_KEYS": "YmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtMDE=",
+        "HUMUS_PSEUDONYM_KEY": SECRET,
         "DATABASE_URL": url,
         "HUMUS_INSTANCE_PATH": folder,
         "SESSION_COOKIE_SECURE": "0",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -174,7 +175,8 @@ def with_entity_attributes(
 ) -> Element:
     """A copy of a validated `root` whose `meta/entity` attributes hold what the form's binds compute.
 
-    create, update and id are always computed; baseVersion, trunkVersion and branchId only when the
+    create, update and id are always computed (a create that arrives without an id gets a new one, as a
+    client gives it when the form opens); baseVersion, trunkVersion and branchId only when the
     submission left them empty (see the module's notes). `attachments` must hold the entity list CSV for
     an update form to find the base version."""
     work = copy.deepcopy(root)
@@ -196,6 +198,9 @@ def with_entity_attributes(
         except XPathError as error:
             raise EntityError("expression", attribute=attribute, detail=str(error)) from None
         entity.set(attribute, stored_text(value, bind.type))
+    if not entity.get("id", "").strip() and entity.get("create", "").strip() in TRUE_VALUES:
+        # Clients set the id with a first-load setvalue (uuid()); answers sent as data arrive without one.
+        entity.set("id", str(uuid.uuid4()))
     return work
 
 

@@ -88,6 +88,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "L'ultimo carattere del codice fiscale non corrisponde agli altri: probabilmente un carattere è "
         "stato digitato male.",
     ),
+    "birth_date": (
+        "'{value}' is not a birth date: give a past date as YYYY-MM-DD.",
+        "'{value}' non è una data di nascita: indicare una data passata nel formato AAAA-MM-GG.",
+    ),
     "decrypt": (
         "The identity data cannot be decrypted: the key is wrong or the data is damaged.",
         "I dati identificativi non possono essere decifrati: la chiave è errata o i dati sono danneggiati.",

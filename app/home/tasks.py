@@ -81,6 +81,8 @@ class MenuItem:
 def main_menu(allowed: set[str]) -> list[MenuItem]:
     """The header menu for these permissions, marking the section the current page belongs to."""
     entries = [(url_for("home.index"), _("Home")), (url_for("surveys.index"), _("Forms"))]
+    if "keep_cases" in allowed:
+        entries.append((url_for("cases.index"), _("Case records")))
     if "manage_users" in allowed:
         entries.append((url_for("admin.users"), _("Users")))
     if "manage_territory" in allowed:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app import audit
 from app.extensions import db
 from app.models import Form, FormVersion, ReviewState, Submission, User
-from app.surveys.attachments import csv_datasets
+from app.surveys.attachments import form_datasets
 from app.surveys.services import spec_of
 from app.surveys.submissions import (
     FieldError,
@@ -63,7 +63,11 @@ def record_edit(
     spec = spec_of(version)
     old = _editable(user, form, deprecated_id)
     evaluation = engine.validate(
-        spec, root, now=datetime.now(UTC), username=user.email, attachments=csv_datasets(version)
+        spec,
+        root,
+        now=datetime.now(UTC),
+        username=user.email,
+        attachments=form_datasets(user, version, form.project_id),
     )
     if evaluation.problems:
         raise SubmissionInvalid([FieldError(p.path, p.message(lang)) for p in evaluation.problems])

@@ -7,8 +7,9 @@ import io
 from flask_babel import gettext as _
 
 from app import audit
+from app.cases.datasets import entity_datasets
 from app.extensions import db
-from app.models import FormAttachment, FormVersion, utcnow
+from app.models import FormAttachment, FormVersion, User, utcnow
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 _ROWS: dict[str, list[dict[str, str]]] = {}  # by content md5: attachments never change once stored
@@ -49,6 +50,12 @@ def csv_datasets(version: FormVersion) -> dict[str, list[dict[str, str]]]:
                 continue
             datasets[attachment.name] = rows
     return datasets
+
+
+def form_datasets(user: User, version: FormVersion, project_id: int) -> dict[str, list[dict[str, str]]]:
+    """Every CSV dataset the engine reads for `user`: the uploaded files and the entity lists (the cases
+    in the user's scope) the version reads under a file name."""
+    return {**csv_datasets(version), **entity_datasets(user, version, project_id)}
 
 
 def _rows(content: bytes) -> list[dict[str, str]]:

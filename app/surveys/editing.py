@@ -27,7 +27,7 @@ from app.models import ReviewState, Submission, SubmissionEventKind, User
 from app.openrosa.editing import DEPRECATED_ID, stored_submission, take_deprecated_id
 from app.openrosa.submission_files import expected_names, store_files
 from app.surveys import review
-from app.surveys.attachments import csv_datasets
+from app.surveys.attachments import form_datasets
 from app.surveys.services import spec_of
 from app.surveys.submissions import (
     FieldError,
@@ -89,7 +89,11 @@ def _validated(user: User, base: Submission, spec: FormSpec, root: Element, lang
     _carry_over(spec, instance_from_xml(spec, base.xml.encode()), root)
     take_deprecated_id(spec, root)  # the engine would refuse it as a field the form does not have
     evaluation = engine.validate(
-        spec, root, now=datetime.now(UTC), username=user.email, attachments=csv_datasets(base.form_version)
+        spec,
+        root,
+        now=datetime.now(UTC),
+        username=user.email,
+        attachments=form_datasets(user, base.form_version, base.form.project_id),
     )
     if evaluation.problems:
         raise SubmissionInvalid([FieldError(p.path, p.message(lang)) for p in evaluation.problems])

@@ -15,7 +15,7 @@ from app.models import Form, FormVersion, Submission, SubmissionDraft, User, Ver
 from app.permissions import Permission, require
 from app.surveys import bp, drafts, editing, services
 from app.surveys import submissions as recording
-from app.surveys.attachments import csv_datasets
+from app.surveys.attachments import form_datasets
 from app.surveys.services import spec_of
 from forms import engine
 from forms.engine_model import EngineError
@@ -116,7 +116,32 @@ def _fill_page(filling: Filling):
 
 
 def _new(spec: FormSpec, now: datetime):
-    return engine.new_instance(spec, now=now, username=_user().email, instance_id=f"uuid:{uuid.uuid4()}")
+    root = engine.new_instance(spec, now=now, username=_user().email, instance_id=f"uuid:{uuid.uuid4()}")
+    _prefill(spec, root, request.args)
+    return root
+
+
+def _prefill(spec: FormSpec, root, args) -> None:
+    """Answer questions from the address, as Enketo does: `?d[/data/caso]=…` (a case page opens a
+    follow-up form already linked to its case). Only answerable questions outside meta are filled; the
+    answers are checked like typed ones when the form is submitted."""
+    prefix = spec.template.path + "/"
+    for key, value in args.items():
+        if not (key.startswith("d[") and key.endswith("]")):
+            continue
+        path = key[2:-1]
+        bind = spec.binds.get(path)
+        if (
+            not path.startswith(prefix)
+            or "/meta/" in path + "/"
+            or bind is None
+            or bind.calculate
+            or bind.readonly
+        ):
+            continue
+        element = root.find(path.removeprefix(prefix))
+        if element is not None and len(element) == 0:
+            element.text = value[:1000]
 
 
 def _resumed(spec: FormSpec, draft):
@@ -175,7 +200,7 @@ def _record(filling: Filling, root) -> recording.Recorded:
 
 def _page(filling: Filling, spec: FormSpec, root, language, now, *, strict: bool):
     # The CSV datasets too: choices from a file (select_one_from_file) and pulldata() need them.
-    attachments = csv_datasets(filling.version)
+    attachments = form_datasets(_user(), filling.version, filling.form.project_id)
     options = {"now": now, "language": language, "username": _user().email, "attachments": attachments}
     evaluation = engine.validate(spec, root, **options) if strict else engine.evaluate(spec, root, **options)
     pages = paginate(build_widgets(PageContext(spec, evaluation, language, now, attachments)))

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app import audit
+from app.cases.entities import ensure_entity_list
 from app.extensions import db
 from app.models import Form, FormAttachment, FormVersion, Project, User, VersionStatus, utcnow
 from app.permissions import Permission, roles_with
@@ -131,6 +132,7 @@ def upload_form(
     except SurveyError:
         db.session.rollback()  # the form's new title, or the new form itself, must not linger
         raise
+    ensure_entity_list(project.id, prepared.spec)
     audit.record("form.uploaded", form, version=version.version, filename=filename)
     changes = tuple(version_changes(version, prepared.spec))
     if created or (publish and (confirm or not any(c.reshapes for c in changes))):

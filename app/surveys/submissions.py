@@ -1,6 +1,6 @@
 """Recording submissions: validated by the engine, stored once per instanceID, scoped to the submitter."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app import audit
+from app.cases.datasets import entity_datasets
+from app.cases.recording import EntityStep, apply_entity_step, entity_step
 from app.extensions import db
 from app.models import Form, FormVersion, OrgUnit, Submission, User, VersionStatus
 from app.permissions import Permission, roles_with
@@ -19,6 +21,7 @@ from app.surveys.attachments import csv_datasets
 from app.surveys.drafts import forget_draft
 from app.surveys.services import published_version_with_attachments, spec_of
 from forms import engine
+from forms.entities import EntityError
 from forms.instance import (
     InstanceDataError,
     answers_digest,
@@ -89,12 +92,13 @@ def record_instance(
     version = _checked_version(form, version, test)
     spec = spec_of(version)
     org_unit = None if test else _submitting_unit(user, form, org_unit_code)
-    evaluation = engine.validate(
-        spec, root, now=datetime.now(UTC), username=user.email, attachments=csv_datasets(version)
-    )
+    datasets, entity_lists = _datasets(user, form, version)
+    now = datetime.now(UTC)
+    evaluation = engine.validate(spec, root, now=now, username=user.email, attachments=datasets)
     if evaluation.problems:
         raise SubmissionInvalid([FieldError(p.path, p.message(lang)) for p in evaluation.problems])
-    recorded = _store(user, form, version, spec, evaluation.root, org_unit, test)
+    step = _entity_step(spec, evaluation, datasets, entity_lists, now, lang)
+    recorded = _store(user, form, version, spec, step, org_unit, test, lang)
     forget_draft(user, recorded.instance_id)
     db.session.commit()
     return recorded
@@ -114,8 +118,32 @@ def record_submission(
     version = _checked_version(form, version, test)
     spec = spec_of(version)
     org_unit = None if test else _submitting_unit(user, form, org_unit_code)
-    root = _validated_instance(spec, data, wanted_id, lang, csv_datasets(version))
-    return _store(user, form, version, spec, root, org_unit, test)
+    datasets, entity_lists = _datasets(user, form, version)
+    now = datetime.now(UTC)
+    evaluation = _validated_instance(spec, data, wanted_id, lang, datasets, now)
+    step = _entity_step(spec, evaluation, datasets, entity_lists, now, lang)
+    return _store(user, form, version, spec, step, org_unit, test, lang)
+
+
+def _datasets(user: User, form: Form, version: FormVersion) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The CSV datasets the engine reads: the version's uploaded files and its entity lists, scoped to
+    the user; with the names of the entity lists among them."""
+    entities = entity_datasets(user, version, form.project_id)
+    return {**csv_datasets(version), **entities}, tuple(entities)
+
+
+def _entity_step(
+    spec: FormSpec,
+    evaluation: engine.Evaluation,
+    datasets: Mapping[str, Any],
+    entity_lists: tuple[str, ...],
+    now: datetime,
+    lang: str,
+) -> EntityStep:
+    try:
+        return entity_step(spec, evaluation, datasets, entity_lists, now=now, lang=lang)
+    except EntityError as exc:
+        raise SubmissionInvalid([FieldError("meta/entity", exc.message(lang))]) from exc
 
 
 def _checked_version(form: Form, version: FormVersion | None, test: bool) -> FormVersion:
@@ -136,10 +164,12 @@ def _store(
     form: Form,
     version: FormVersion,
     spec: FormSpec,
-    root: Element,
+    step: EntityStep,
     org_unit: OrgUnit | None,
     test: bool,
+    lang: str,
 ) -> Recorded:
+    root = step.root
     stored = data_from_instance(spec, root)
     values = {
         "form_id": form.id,
@@ -152,7 +182,25 @@ def _store(
         "submitter_id": user.id,
         "test": test,
     }
-    return _insert_once(values, user)
+    after = None if test else _entity_work(user, form.project_id, step, values, lang)
+    return _insert_once(values, user, after)
+
+
+def _entity_work(
+    user: User, project_id: int, step: EntityStep, values: Mapping[str, Any], lang: str
+) -> Callable[[int], None] | None:
+    """What to do to entities once the submission has its id, in its transaction (None: nothing)."""
+    if step.action is None and not step.datasets:
+        return None
+
+    def work(submission_id: int) -> None:
+        try:
+            apply_entity_step(user, project_id, step, submission_id, values["org_unit_id"], values["data"])
+        except EntityError as exc:
+            db.session.rollback()
+            raise SubmissionInvalid([FieldError("meta/entity", exc.message(lang))]) from exc
+
+    return work
 
 
 def content_digest(spec: FormSpec, data: Mapping[str, Any]) -> str:
@@ -194,17 +242,22 @@ def _submitting_unit(user: User, form: Form, code: str | None) -> OrgUnit | None
 
 
 def _validated_instance(
-    spec: FormSpec, data: Mapping[str, Any], wanted_id: str | None, lang: str, datasets: Mapping[str, Any]
-) -> Element:
+    spec: FormSpec,
+    data: Mapping[str, Any],
+    wanted_id: str | None,
+    lang: str,
+    datasets: Mapping[str, Any],
+    now: datetime,
+) -> engine.Evaluation:
     try:
         root = instance_from_data(spec, data, wanted_id)
     except InstanceDataError as exc:
         raise SubmissionInvalid([_field_error(path, en, it, lang) for path, en, it in exc.problems]) from exc
-    evaluation = engine.validate(spec, root, now=datetime.now(UTC), attachments=datasets)
+    evaluation = engine.validate(spec, root, now=now, attachments=datasets)
     if evaluation.problems:
         errors = [FieldError(p.path, p.message(lang)) for p in evaluation.problems]
         raise SubmissionInvalid(errors)
-    return evaluation.root
+    return evaluation
 
 
 def _field_error(path: str, english: str, italian: str, lang: str) -> FieldError:
@@ -217,7 +270,7 @@ def _instance_id_of(spec: FormSpec, root: Element) -> str:
     return found
 
 
-def _insert_once(values: dict[str, Any], user: User) -> Recorded:
+def _insert_once(values: dict[str, Any], user: User, after: Callable[[int], None] | None = None) -> Recorded:
     """Insert with one statement, letting the unique constraint decide: a racing duplicate can never become
     a second row. A Core insert, not the unit of work: this runs for every submission that arrives."""
     try:
@@ -233,6 +286,8 @@ def _insert_once(values: dict[str, Any], user: User) -> Recorded:
     except IntegrityError:
         db.session.rollback()
         return _existing(values)
+    if after is not None:
+        after(submission_id)
     db.session.commit()
     return Recorded(submission_id, values["instance_id"], created=True)
 

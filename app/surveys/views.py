@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.cases.datasets import entity_lists_read_by
 from app.extensions import db
 from app.models import Project, User
 from app.permissions import Permission, require, user_can
@@ -70,6 +71,7 @@ def detail(form_id: int):
         lang=str(get_locale()),
         my_drafts=drafts.drafts_of(_user(), form),
         test_counts=submissions.test_submission_counts(form),
+        entity_files={v.id: entity_lists_read_by(v, form.project_id) for v in form.versions},
     )
 
 

@@ -8,6 +8,9 @@ from app.config import normalise_database_url
 from app.extensions import db
 from tests.conftest import make_app
 
+IDENTITY_KEY = "YmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtMDE="
+OLD_KEY = "b2xkLW9sZC1vbGQtb2xkLW9sZC1vbGQtb2xkLW9sZC0="
+
 
 @pytest.fixture
 def production_env(monkeypatch, tmp_path):
@@ -15,7 +18,47 @@ def production_env(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
     for name in ("SECRET_KEY", "HUMUS_DEMO", "FLASK_DEBUG"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HUMUS_IDENTITY_KEYS", IDENTITY_KEY)
+    monkeypatch.setenv("HUMUS_PSEUDONYM_KEY", "p" * 64)
     return monkeypatch
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("HUMUS_IDENTITY_KEYS", None),
+        ("HUMUS_IDENTITY_KEYS", "not-a-fernet-key"),
+        ("HUMUS_PSEUDONYM_KEY", "short"),
+    ],
+)
+def test_app_refuses_to_start_without_the_keys_of_the_case_records(production_env, name, value):
+    production_env.setenv("SECRET_KEY", "s" * 64)
+    if value is None:
+        production_env.delenv(name)
+    else:
+        production_env.setenv(name, value)
+
+    with pytest.raises(RuntimeError, match=name):
+        create_app()
+
+
+def test_identity_keys_can_be_rotated_the_first_encrypting(production_env):
+    production_env.setenv("SECRET_KEY", "s" * 64)
+    production_env.setenv("HUMUS_IDENTITY_KEYS", f"{IDENTITY_KEY}, {OLD_KEY}")
+
+    assert create_app().config["IDENTITY_KEYS"] == (IDENTITY_KEY, OLD_KEY)
+
+
+def test_demo_mode_derives_stable_case_keys_from_the_secret_key(production_env):
+    production_env.setenv("HUMUS_DEMO", "1")
+    production_env.setenv("SECRET_KEY", "s" * 64)
+    production_env.delenv("HUMUS_IDENTITY_KEYS")
+    production_env.delenv("HUMUS_PSEUDONYM_KEY")
+
+    first, second = create_app().config, create_app().config
+
+    assert first["IDENTITY_KEYS"] == second["IDENTITY_KEYS"] and len(first["IDENTITY_KEYS"]) == 1
+    assert first["PSEUDONYM_KEY"] == second["PSEUDONYM_KEY"] != first["SECRET_KEY"]
 
 
 @pytest.mark.parametrize("key", [None, "dev", "short-key"])

@@ -1,0 +1,25 @@
+"""Flask-WTF forms of the case pages: identity, transfer, conflict review."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class IdentityForm(FlaskForm):
+    nome = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
+    cognome = StringField(_l("Surname"), validators=[Optional(), Length(max=100)])
+    codice_fiscale = StringField(_l("Codice fiscale"), validators=[Optional(), Length(max=20)])
+    data_nascita = DateField(_l("Date of birth"), validators=[Optional()])
+    indirizzo = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+
+
+class TransferForm(FlaskForm):
+    target = StringField(
+        _l("Code of the receiving Ambito or comune"), validators=[DataRequired(), Length(max=64)]
+    )
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs the CSRF token."""
