@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app import accounts
 from app.auth.services import find_user_by_email
+from app.demo_cases import load_demo_cases
 from app.demo_forms import DEFAULT_FORMS, load_demo_forms
 from app.extensions import db
 from app.models import Project, Role, User
@@ -97,6 +98,7 @@ def load_demo(territory_csv: bytes) -> Project:
     db.session.commit()
     forms_dir = Path(os.environ.get("HUMUS_FORMS_DIR") or DEFAULT_FORMS)
     load_demo_forms(project, forms_dir, territory_csv)
+    load_demo_cases(project)
     return project
 
 

@@ -1,8 +1,8 @@
 """The OpenRosa manifest of a form version: its media files and datasets, with md5 hashes, and their content.
 
 Two sources feed it. Form attachments (CSV datasets, images, audio) are the same for everyone. Entity-list
-CSVs — the cartella sociale's minors and households, from a later issue — will differ per user, filtered
-to their scope: `entity_list_files` and `entity_list_content` are the seam where they plug in.
+CSVs — the cartella sociale's minors — differ per user, filtered to their scope, each with the md5 of that
+filtered file so ODK Collect downloads it again only when it changed.
 """
 
 import mimetypes
@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET  # noqa: S405 - only builds XML; nothing
 
 from flask import url_for
 
+from app.cases.datasets import entity_list_csvs
 from app.models import FormVersion, User
 
 MANIFEST_NS = "http://openrosa.org/xforms/xformsManifest"
@@ -54,15 +55,15 @@ def media_content(user: User, version: FormVersion, name: str) -> MediaContent |
 
 
 def entity_list_files(user: User, version: FormVersion) -> list[MediaFile]:
-    """SEAM for the entity lists (the cartella sociale, a later issue): the CSVs of the lists the version
-    reads, with only the entities inside the user's scope, each with the md5 of that filtered CSV so Collect
-    downloads it again only when it changed. No entity list exists yet, so there is none to serve."""
-    return []
+    """The CSVs of the entity lists the version reads, with only the entities inside the user's scope."""
+    lists = entity_list_csvs(user, version, version.form.project_id)
+    return [MediaFile(name, scoped.md5, _download_url(version, name)) for name, scoped in lists.items()]
 
 
 def entity_list_content(user: User, version: FormVersion, name: str) -> MediaContent | None:
-    """SEAM, with `entity_list_files`: the filtered CSV of one entity list, built for this user."""
-    return None
+    """The filtered CSV of one entity list, built for this user."""
+    scoped = entity_list_csvs(user, version, version.form.project_id).get(name)
+    return MediaContent(scoped.csv, scoped.md5, "text/csv") if scoped is not None else None
 
 
 def manifest_xml(files: list[MediaFile]) -> bytes:

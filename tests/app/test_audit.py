@@ -69,7 +69,11 @@ def test_an_audited_insert_stores_the_row_and_one_event_naming_it(app_ctx):
 
     event = db.session.query(AuditEvent).filter_by(action="user.inserted").one()
     assert db.session.get(User, row_id).email == "row@example.org"
-    assert (event.target_type, event.target_id, event.actor_email) == ("User", str(row_id), "writer@example.org")
+    assert (event.target_type, event.target_id, event.actor_email) == (
+        "User",
+        str(row_id),
+        "writer@example.org",
+    )
     assert event.details == {"why": "test"}
 
 

@@ -15,7 +15,9 @@ def test_a_reviewer_ticks_rows_in_the_table_and_approves_them(app, client, setup
     ids = re.findall(r'name="ids" value="(\d+)" form="bulk-review"', page)
     action = re.search(r'<form id="bulk-review" method="post" action="([^"]+)"', page).group(1)
 
-    response = client.post(action, data={"csrf_token": csrf_token(client), "ids": ids[:2], "state": "approved"})
+    response = client.post(
+        action, data={"csrf_token": csrf_token(client), "ids": ids[:2], "state": "approved"}
+    )
 
     assert len(ids) == 3 and response.status_code == 302
     with app.app_context():
