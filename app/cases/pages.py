@@ -25,6 +25,7 @@ from app.models import (
     Entity,
     EntityList,
     EntitySubmission,
+    EntityVersion,
     Form,
     FormVersion,
     Submission,
@@ -251,6 +252,10 @@ def _timeline(case: Entity, links: list[EntitySubmission]) -> list[TimelineEntry
                 event.at, event.action.removeprefix("case."), "", who=event.actor_email, detail=detail
             )
         )
+    imported = db.session.scalars(
+        select(EntityVersion).where(EntityVersion.entity_id == case.id, EntityVersion.source == "import")
+    )
+    entries += [TimelineEntry(v.created_at, "imported", "", who=_who(v.created_by)) for v in imported]
     return sorted(entries, key=lambda entry: entry.at)
 
 

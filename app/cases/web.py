@@ -28,4 +28,4 @@ def _case_helpers() -> dict[str, object]:
     }
 
 
-from app.cases import views  # noqa: E402,F401
+from app.cases import import_views, views  # noqa: E402,F401

@@ -1,8 +1,9 @@
-"""Flask-WTF forms of the case pages: identity, transfer, conflict review."""
+"""Flask-WTF forms of the case pages: identity, transfer, conflict review, import."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -23,3 +24,15 @@ class TransferForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that only needs the CSRF token."""
+
+
+class ImportForm(FlaskForm):
+    data_file = FileField(
+        _l("File (CSV or XLSX)"), validators=[FileRequired()], render_kw={"accept": ".csv,.xlsx"}
+    )
+    kind = SelectField(
+        _l("Each row is"),
+        choices=[("minori", _l("a minor")), ("interventi", _l("an intervention of a minor"))],
+    )
+    entity_list = SelectField(_l("Case list"), coerce=int, choices=[])
+    org_unit = SelectField(_l("Cases belong to"), coerce=int, choices=[])
