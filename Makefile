@@ -32,10 +32,14 @@ translations-update: $(VENV)/.installed
 instance/config.py:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
-	$(BIN)/python -c "from cryptography.fernet import Fernet; print(f'IDENTITY_KEYS = ({Fernet.generate_key().decode()!r},)')" >> $@
-	$(BIN)/python -c "import secrets; print(f'PSEUDONYM_KEY = {secrets.token_hex(32)!r}')" >> $@
 
-run: install instance/config.py
+# Keys of the case records, added once to an instance/config.py made before they existed.
+instance/.case-keys: instance/config.py
+	grep -q '^IDENTITY_KEYS' instance/config.py || $(BIN)/python -c "from cryptography.fernet import Fernet; print(f'IDENTITY_KEYS = ({Fernet.generate_key().decode()!r},)')" >> instance/config.py
+	grep -q '^PSEUDONYM_KEY' instance/config.py || $(BIN)/python -c "import secrets; print(f'PSEUDONYM_KEY = {secrets.token_hex(32)!r}')" >> instance/config.py
+	touch $@
+
+run: install instance/config.py instance/.case-keys
 	$(FLASK) db upgrade
 	HUMUS_TERRITORY_FILE=$(TERRITORY_FILE) $(FLASK) humus demo
 	@echo "Serving Humus on http://127.0.0.1:5000 (Ctrl+C to stop)"

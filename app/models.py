@@ -469,6 +469,8 @@ class Entity(db.Model):
         UniqueConstraint("entity_list_id", "uuid", name="entity_list_uuid"),
         Index("ix_entities_list_unit", "entity_list_id", "org_unit_id"),
         Index("ix_entities_list_pseudonym", "entity_list_id", "pseudonym"),
+        # The case list pages a list's cases most recently changed first.
+        Index("ix_entities_list_updated", "entity_list_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -482,7 +484,7 @@ class Entity(db.Model):
     identity: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     conflict: Mapped[str | None] = mapped_column(String(8))  # "soft" or "hard" until someone reviews it
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]
 
     entity_list: Mapped[EntityList] = relationship()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask import abort
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -39,9 +40,10 @@ from app.surveys.services import spec_of
 from app.surveys.table import form_table, table_language
 from forms.identity import IdentityError
 
-__all__ = ["CasePage", "case_lists", "case_or_404", "read_case", "search_cases"]
+__all__ = ["CasePage", "Found", "case_lists", "case_or_404", "read_case", "search_cases"]
 
 PER_PAGE = 50
+COUNT_CAP = 1000  # the list says "more than 1,000" rather than count every case a region holds
 INTAKE_SECTIONS = ("presa_in_carico", "giuridico")
 HOUSEHOLD = "componenti"
 INTERVENTIONS = "interventi"
@@ -94,33 +96,48 @@ def _visible(user: User, lists: Sequence[EntityList]) -> ColumnElement[bool]:
     return or_(*conditions) if conditions else false()
 
 
+@dataclass(frozen=True)
+class Found:
+    cases: list[Entity]
+    total: int  # counted up to COUNT_CAP
+    more: bool  # more than COUNT_CAP match
+    has_next: bool
+
+
 def search_cases(
     user: User, text: str = "", status: str = "", list_id: int | None = None, page: int = 1
-) -> tuple[list[Entity], int]:
+) -> Found:
     """A page of the cases the user keeps, most recently changed first, matching the label or code
-    (`text`) and the status (aperta, chiusa); with the number that match."""
+    (`text`) and the status (aperta, chiusa); with the number that match, counted up to COUNT_CAP + 1.
+    The index on (list, updated_at, id) lets the page be read in order and stop when it is full."""
     lists = [entity_list for entity_list in case_lists(user) if list_id in (None, entity_list.id)]
     query: Select[Any] = select(Entity).where(_visible(user, lists), Entity.deleted_at.is_(None))
     text = text.strip()
     if text:
         query = query.where(
-            or_(Entity.label.ilike(f"%{text}%", escape="\\"), Entity.pseudonym == text.upper())
+            or_(Entity.label.ilike(f"%{_escaped(text)}%", escape="\\"), Entity.pseudonym == text.upper())
         )
     if status:
         query = query.where(Entity.properties["stato"].as_string() == status)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.options(joinedload(Entity.org_unit))
-        .order_by(Entity.updated_at.desc(), Entity.id.desc())
-        .limit(PER_PAGE)
-        .offset((max(page, 1) - 1) * PER_PAGE)
+    counted = query.with_only_columns(Entity.id).limit(COUNT_CAP + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(counted)) or 0
+    rows = list(
+        db.session.scalars(
+            query.options(joinedload(Entity.org_unit))
+            .order_by(Entity.updated_at.desc(), Entity.id.desc())
+            .limit(PER_PAGE + 1)
+            .offset((max(page, 1) - 1) * PER_PAGE)
+        )
     )
-    return list(rows), total
+    return Found(rows[:PER_PAGE], min(total, COUNT_CAP), total > COUNT_CAP, len(rows) > PER_PAGE)
+
+
+def _escaped(text: str) -> str:
+    """`text` for a LIKE pattern: its own % and _ match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def case_or_404(user: User, case_id: int) -> Entity:
-    from flask import abort
-
     case = db.session.get(Entity, case_id)
     if case is None or case.deleted_at is not None:
         abort(404)

@@ -3,7 +3,7 @@
 from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -31,11 +31,12 @@ def index():
     status = request.args.get("status", "")
     status = status if status in ("aperta", "chiusa") else ""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    cases, total = pages.search_cases(_user(), text, status, None, page)
+    found = pages.search_cases(_user(), text, status, None, page)
     return render_template(
         "cases/index.html",
-        cases=cases,
-        total=total,
+        found=found,
+        cases=found.cases,
+        count_cap=format_number(pages.COUNT_CAP),
         page=page,
         per_page=pages.PER_PAGE,
         q=text,

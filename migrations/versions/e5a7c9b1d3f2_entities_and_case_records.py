@@ -63,7 +63,7 @@ def upgrade():
         batch_op.create_index("ix_entities_list_pseudonym", ["entity_list_id", "pseudonym"], unique=False)
         batch_op.create_index("ix_entities_list_unit", ["entity_list_id", "org_unit_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_entities_org_unit_id"), ["org_unit_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_entities_updated_at"), ["updated_at"], unique=False)
+        batch_op.create_index("ix_entities_list_updated", ["entity_list_id", "updated_at", "id"], unique=False)
 
     op.create_table(
         "case_interventions",
@@ -184,7 +184,7 @@ def downgrade():
 
     op.drop_table("case_interventions")
     with op.batch_alter_table("entities", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_entities_updated_at"))
+        batch_op.drop_index("ix_entities_list_updated")
         batch_op.drop_index(batch_op.f("ix_entities_org_unit_id"))
         batch_op.drop_index("ix_entities_list_unit")
         batch_op.drop_index("ix_entities_list_pseudonym")

@@ -35,8 +35,10 @@ def test_the_case_list_searches_by_code_and_status(app, client, casework):
 
     found = client.get("/cases/?q=B002").get_data(as_text=True)
     closed = client.get("/cases/?status=chiusa").get_data(as_text=True)
+    wildcard = client.get("/cases/?q=%25").get_data(as_text=True)  # a literal %, not "anything"
 
     assert "LE2025B002" in found and "LE2025A017" not in found
+    assert "LE2025" not in wildcard
     assert "LE2025" not in closed
 
 
@@ -183,3 +185,20 @@ def test_an_unknown_transfer_target_is_refused(app, client, casework):
             db.session.get(Entity, case_id).org_unit_id
             == db.session.scalars(select(OrgUnit.id).where(OrgUnit.code == "ATS-LE1")).one()
         )
+
+
+def test_a_long_list_is_paged_and_counted_up_to_a_cap(app, client, casework, monkeypatch):
+    from app.cases import pages
+
+    monkeypatch.setattr(pages, "COUNT_CAP", 1)
+    monkeypatch.setattr(pages, "PER_PAGE", 1)
+    intake(client, casework)
+    intake(client, casework, code="LE2025B002")
+    login(client, "lecce@example.org")
+
+    first = client.get("/cases/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    second = client.get("/cases/?page=2", headers={"Accept-Language": "en"}).get_data(as_text=True)
+
+    assert "More than 1 cases match." in first and "page=2" in first
+    assert ("LE2025B002" in first) != ("LE2025B002" in second)
+    assert "page=3" not in second
