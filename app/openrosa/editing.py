@@ -5,7 +5,6 @@ kept, no longer current. Only the current version can be edited, by someone whos
 record's org unit; the record stays filed under its org unit. Sending the same edit again changes nothing.
 """
 
-from datetime import UTC, datetime
 from xml.etree.ElementTree import Element, SubElement  # noqa: S405 - builds one element; parsing is defused
 
 from flask_babel import gettext as _
@@ -16,7 +15,7 @@ from app import audit
 from app.extensions import db
 from app.models import Form, FormVersion, ReviewState, Submission, User
 from app.surveys.attachments import form_datasets
-from app.surveys.services import spec_of
+from app.surveys.services import form_now, spec_of
 from app.surveys.submissions import (
     FieldError,
     Recorded,
@@ -65,7 +64,7 @@ def record_edit(
     evaluation = engine.validate(
         spec,
         root,
-        now=datetime.now(UTC),
+        now=form_now(),
         username=user.email,
         attachments=form_datasets(user, version, form.project_id),
     )

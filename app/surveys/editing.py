@@ -13,7 +13,6 @@ value carried by position could land in another entry after one is removed.
 """
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement  # noqa: S405 - building trees; parsing is defused
 
@@ -28,7 +27,7 @@ from app.openrosa.editing import DEPRECATED_ID, stored_submission, take_deprecat
 from app.openrosa.submission_files import expected_names, store_files
 from app.surveys import review
 from app.surveys.attachments import form_datasets
-from app.surveys.services import spec_of
+from app.surveys.services import form_now, spec_of
 from app.surveys.submissions import (
     FieldError,
     Recorded,
@@ -91,7 +90,7 @@ def _validated(user: User, base: Submission, spec: FormSpec, root: Element, lang
     evaluation = engine.validate(
         spec,
         root,
-        now=datetime.now(UTC),
+        now=form_now(),
         username=user.email,
         attachments=form_datasets(user, base.form_version, base.form.project_id),
     )

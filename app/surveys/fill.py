@@ -3,7 +3,7 @@
 import re
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -16,7 +16,7 @@ from app.permissions import Permission, require
 from app.surveys import bp, drafts, editing, services
 from app.surveys import submissions as recording
 from app.surveys.attachments import form_datasets
-from app.surveys.services import spec_of
+from app.surveys.services import form_now, spec_of
 from forms import engine
 from forms.engine_model import EngineError
 from forms.instance import instance_from_xml, instance_id
@@ -95,7 +95,7 @@ def test_fill(form_id: int, version_id: int):
 def _fill_page(filling: Filling):
     spec = spec_of(filling.version)
     language = form_language(spec, request.values.get("_language"))
-    now = datetime.now(UTC)
+    now = form_now()
     if request.method == "GET":
         if filling.editing is not None:
             root = editing.instance_to_edit(spec, filling.editing)

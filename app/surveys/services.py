@@ -2,8 +2,10 @@
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -245,3 +247,9 @@ def project_by_reference(user: User, reference: str | None) -> Project:
     if not allowed:
         raise SurveyError(_("You cannot upload forms in any project."))
     raise SurveyError(_("Say which project the form belongs to."))
+
+
+def form_now() -> datetime:
+    """The time forms see: now, in the service's time zone (BABEL_DEFAULT_TIMEZONE, Europe/Rome), so that
+    today() is the operator's date and not UTC's, which is still yesterday until 01:00 or 02:00 in Italy."""
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element  # noqa: S405 - type only; parsing goes through defusedxml
 
@@ -19,7 +19,7 @@ from app.permissions import Permission, roles_with
 from app.scoping import Scope, org_unit_condition, user_scope
 from app.surveys.attachments import csv_datasets
 from app.surveys.drafts import forget_draft
-from app.surveys.services import published_version_with_attachments, spec_of
+from app.surveys.services import form_now, published_version_with_attachments, spec_of
 from forms import engine
 from forms.entities import EntityError
 from forms.instance import (
@@ -93,7 +93,7 @@ def record_instance(
     spec = spec_of(version)
     org_unit = None if test else _submitting_unit(user, form, org_unit_code)
     datasets, entity_lists = _datasets(user, form, version)
-    now = datetime.now(UTC)
+    now = form_now()
     evaluation = engine.validate(spec, root, now=now, username=user.email, attachments=datasets)
     if evaluation.problems:
         raise SubmissionInvalid([FieldError(p.path, p.message(lang)) for p in evaluation.problems])
@@ -119,7 +119,7 @@ def record_submission(
     spec = spec_of(version)
     org_unit = None if test else _submitting_unit(user, form, org_unit_code)
     datasets, entity_lists = _datasets(user, form, version)
-    now = datetime.now(UTC)
+    now = form_now()
     evaluation = _validated_instance(spec, data, wanted_id, lang, datasets, now)
     step = _entity_step(spec, evaluation, datasets, entity_lists, now, lang)
     return _store(user, form, version, spec, step, org_unit, test, lang)

@@ -156,3 +156,25 @@ def test_an_update_of_a_case_that_does_not_exist_is_refused_and_nothing_is_store
     assert response.status_code == 422
     with app.app_context():
         assert db.session.query(Submission).count() == before
+
+
+def test_today_is_the_italian_date_even_when_utc_is_still_yesterday(app, client, casework, monkeypatch):
+    from datetime import UTC, datetime
+
+    from app.surveys import services as form_services
+
+    class HalfPastMidnightInRome(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2025, 5, 31, 22, 30, tzinfo=UTC).astimezone(tz)  # 00:30 on 1 June in Rome
+
+    forms, tokens = casework
+    intake(client, casework)
+    with app.app_context():
+        case_uuid = case_by_code().uuid
+    monkeypatch.setattr(form_services, "datetime", HalfPastMidnightInRome)
+    data = {"caso": case_uuid, "data_chiusura": "2025-06-01", "esito": "rientro_famiglia"}
+
+    response = post_json(client, tokens["lecce@example.org"], forms["chiusura_cartella"], data)
+
+    assert response.status_code == 201, response.get_json()
