@@ -35,7 +35,7 @@ from app.models import (
 )
 from app.permissions import Permission, roles_with
 from app.scoping import Scope, org_unit_condition, user_scope
-from app.surveys.answers import Repeat, Section, answers_of
+from app.surveys.answers import Answer, Repeat, Section, answers_of
 from app.surveys.services import spec_of
 from app.surveys.table import form_table, table_language
 from forms.identity import IdentityError
@@ -48,6 +48,7 @@ INTAKE_SECTIONS = ("presa_in_carico", "giuridico")
 HOUSEHOLD = "componenti"
 INTERVENTIONS = "interventi"
 ASSESSMENT = "valutazione"
+CLOSURE = ("data_chiusura", "esito", "esito_altro", "note_chiusura")
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class CasePage:
     household: Repeat | None = None
     interventions: Repeat | None = None
     assessments: list[tuple[Submission, Section]] = field(default_factory=list)
+    closure: list[Answer] = field(default_factory=list)  # the latest closure's answers
     timeline: list[TimelineEntry] = field(default_factory=list)
     followups: list[tuple[Form, str]] = field(default_factory=list)  # with the field that names the case
 
@@ -195,6 +197,8 @@ def _sections(page: CasePage, links: list[EntitySubmission], lang: str) -> None:
             page.household = by_name[HOUSEHOLD]  # the latest report of the household wins
         if isinstance(by_name.get(ASSESSMENT), Section):
             page.assessments.append((submission, by_name[ASSESSMENT]))
+        if isinstance(by_name.get("esito"), Answer):
+            page.closure = [by_name[name] for name in CLOSURE if isinstance(by_name.get(name), Answer)]
     if intake_form is not None:
         page.interventions = _interventions(page.case, intake_form, lang)
 

@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, Entity, OrgUnit
-from tests.app.cases_support import case_by_code, intake
+from tests.app.cases_support import case_by_code, intake, post_json
 from tests.conftest import login, post_form
 
 VALID_CF = "RSSMRA80A01H501U"
@@ -202,3 +202,17 @@ def test_a_long_list_is_paged_and_counted_up_to_a_cap(app, client, casework, mon
     assert "More than 1 cases match." in first and "page=2" in first
     assert ("LE2025B002" in first) != ("LE2025B002" in second)
     assert "page=3" not in second
+
+
+def test_a_closed_case_shows_its_closure_and_outcome(app, client, casework):
+    forms, tokens = casework
+    intake(client, casework)
+    with app.app_context():
+        case_uuid, case_id = case_by_code().uuid, case_by_code().id
+    data = {"caso": case_uuid, "data_chiusura": "2025-09-30", "esito": "rientro_famiglia"}
+    assert post_json(client, tokens["lecce@example.org"], forms["chiusura_cartella"], data).status_code == 201
+    login(client, "lecce@example.org")
+
+    page = client.get(f"/cases/{case_id}", headers={"Accept-Language": "it"}).get_data(as_text=True)
+
+    assert 'id="closure-h"' in page and "2025-09-30" in page and "Rientro nella famiglia d&#39;origine" in page
