@@ -41,8 +41,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from app import admin, api, auth, cli, home, jobs, openrosa, surveys
     from app.cases import web as cases
+    from app.monitoring import web as monitoring
+    from app.registry import web as registry
+    from app.statistics import web as statistics
 
-    for blueprint in (auth.bp, home.bp, admin.bp, api.bp, surveys.bp, cases.bp, openrosa.bp, jobs.bp):
+    pages = (auth.bp, home.bp, admin.bp, surveys.bp, cases.bp, registry.bp, monitoring.bp, statistics.bp)
+    for blueprint in (*pages, api.bp, openrosa.bp, jobs.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

@@ -569,3 +569,91 @@ class CaseIntervention(db.Model):
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), index=True)
     source: Mapped[str] = mapped_column(String(16), default="submission")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Service(db.Model):
+    """A service or agency of the registry: a CSF, CAP, day centre, ADE… with its provider and capacity."""
+
+    __tablename__ = "services"
+    __table_args__ = (Index("ix_services_unit_kind", "org_unit_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))  # app.services_registry.SERVICE_KINDS
+    legal_reference: Mapped[str] = mapped_column(String(255), default="")  # e.g. "art. 52 R.R. 4/2007"
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))  # where it works: comune or Ambito
+    provider_type: Mapped[str] = mapped_column(String(16), default="public")  # public, third_sector
+    provider_name: Mapped[str] = mapped_column(String(255), default="")  # the agency running it
+    targets: Mapped[str] = mapped_column(Text, default="")  # who it serves, in words
+    capacity: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    org_unit: Mapped[OrgUnit] = relationship()
+
+
+class ReportingCycle(db.Model):
+    """A monitoring form assigned to org units (and their services) for a run of periods."""
+
+    __tablename__ = "reporting_cycles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    period_unit: Mapped[str] = mapped_column(String(16))  # quarter, semester, year
+    first_period: Mapped[str] = mapped_column(String(16))  # a label of analysis.periods, e.g. "2024-S1"
+    last_period: Mapped[str] = mapped_column(String(16))
+    date_field: Mapped[str] = mapped_column(String(255))  # the answer dating a report in its period
+    by_service: Mapped[bool] = mapped_column(default=False)  # one report per service, not per org unit
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    form: Mapped[Form] = relationship()
+    units: Mapped[list["ReportingCycleUnit"]] = relationship(cascade="all, delete-orphan")
+
+
+class ReportingCycleUnit(db.Model):
+    __tablename__ = "reporting_cycle_units"
+    __table_args__ = (UniqueConstraint("cycle_id", "org_unit_id", name="cycle_unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("reporting_cycles.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+
+    org_unit: Mapped[OrgUnit] = relationship()
+
+
+class ReportFiling(db.Model):
+    """The one current report of an org unit (and service) for a period of a cycle: filing again replaces
+    it, the earlier submission kept as an earlier version."""
+
+    __tablename__ = "report_filings"
+    __table_args__ = (
+        UniqueConstraint("cycle_id", "org_unit_id", "service_key", "period", name="one_report_per_slot"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("reporting_cycles.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    service_key: Mapped[int] = mapped_column(default=0)  # service_id or 0: NULLs never collide in a UNIQUE
+    period: Mapped[str] = mapped_column(String(16))
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    submission: Mapped[Submission] = relationship()
+
+
+class PopulationFigure(db.Model):
+    """Resident population of an org unit in a year, by sex and age band, for rates per 1,000 minors."""
+
+    __tablename__ = "population_figures"
+    __table_args__ = (UniqueConstraint("org_unit_id", "year", "sex", "age_band", name="population_cell"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    year: Mapped[int]
+    sex: Mapped[str] = mapped_column(String(1), default="")  # "", "m" or "f"
+    age_band: Mapped[str] = mapped_column(String(16), default="")  # "" or an analysis.periods band label
+    count: Mapped[int]

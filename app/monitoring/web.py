@@ -1,0 +1,5 @@
+"""Blueprint of the reporting cycles and completeness pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("monitoring", __name__, url_prefix="/monitoring")

@@ -1,0 +1,5 @@
+"""Blueprint of the services registry pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("registry", __name__, url_prefix="/services")

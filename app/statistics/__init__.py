@@ -1,0 +1,1 @@
+"""Disclosure-safe territorial statistics over case records and monitoring submissions."""

@@ -1,0 +1,5 @@
+"""Blueprint of the statistics pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("statistics", __name__, url_prefix="/statistics")
