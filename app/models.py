@@ -273,8 +273,11 @@ class FormAttachment(db.Model):
     md5: Mapped[str | None] = mapped_column(String(32))
     size: Mapped[int | None]
     uploaded_at: Mapped[datetime | None]
+    # The entity list served under this name while no file is uploaded (the cartella sociale's minori.csv).
+    entity_list_id: Mapped[int | None] = mapped_column(ForeignKey("entity_lists.id"))
 
     form_version: Mapped[FormVersion] = relationship(back_populates="attachments")
+    entity_list: Mapped["EntityList | None"] = relationship()
 
 
 class Submission(db.Model):

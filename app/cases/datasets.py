@@ -1,7 +1,8 @@
 """Entity lists served to forms as CSV datasets (`minori.csv`), holding only the entities in the user's scope.
 
-A form reads an entity list through a CSV attachment named after it: the version expects `minori.csv`, no
-file was uploaded under that name, and the project has an entity list `minori`. The same filtered rows feed
+A form reads an entity list through a CSV attachment named after it: the version expects `minori.csv`, the
+attachment is linked to the project's entity list `minori` (app/cases/entities.py links them when either
+is created), and no file was uploaded under that name. The same filtered rows feed
 the engine (to offer and check the choices), the web fill page and ODK Collect's manifest, so an operator
 can never pick, or send an update for, a case outside their org units.
 
@@ -47,17 +48,12 @@ class ScopedList:
         return hashlib.md5(self.csv, usedforsecurity=False).hexdigest()
 
 
-def entity_lists_read_by(version: FormVersion, project_id: int) -> dict[str, EntityList]:
-    """The entity lists the version reads, by the attachment name it reads them under."""
-    wanted = {
-        a.name.removesuffix(".csv"): a.name
-        for a in version.attachments
-        if a.kind == "csv" and a.md5 is None and a.name.endswith(".csv")
+def entity_lists_read_by(version: FormVersion) -> dict[str, EntityList]:
+    """The entity lists the version reads, by the attachment name it reads them under: its CSV files linked
+    to a list and not replaced by an uploaded file. No query for a version without such files."""
+    return {
+        a.name: a.entity_list for a in version.attachments if a.entity_list_id is not None and a.md5 is None
     }
-    if not wanted:
-        return {}
-    query = select(EntityList).where(EntityList.project_id == project_id, EntityList.name.in_(wanted))
-    return {wanted[row.name]: row for row in db.session.scalars(query)}
 
 
 def case_scope(user: User, project_id: int) -> Scope:
@@ -67,7 +63,7 @@ def case_scope(user: User, project_id: int) -> Scope:
 
 def entity_datasets(user: User, version: FormVersion, project_id: int) -> dict[str, list[dict[str, str]]]:
     """Rows of each entity list the version reads, inside the user's scope, keyed by attachment name."""
-    lists = entity_lists_read_by(version, project_id)
+    lists = entity_lists_read_by(version)
     if not lists:
         return {}
     scope = case_scope(user, project_id)
@@ -76,7 +72,7 @@ def entity_datasets(user: User, version: FormVersion, project_id: int) -> dict[s
 
 def entity_list_csvs(user: User, version: FormVersion, project_id: int) -> dict[str, ScopedList]:
     """The scoped lists the version reads, for serving their CSV files (ODK Collect, downloads)."""
-    lists = entity_lists_read_by(version, project_id)
+    lists = entity_lists_read_by(version)
     scope = case_scope(user, project_id) if lists else Scope(everywhere=False, paths=())
     return {name: scoped_list(entity_list, scope) for name, entity_list in lists.items()}
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app import audit
 from app.cases.interventions import record_interventions
@@ -21,6 +21,9 @@ from app.models import (
     EntityList,
     EntitySubmission,
     EntityVersion,
+    Form,
+    FormAttachment,
+    FormVersion,
     User,
     utcnow,
 )
@@ -28,24 +31,51 @@ from forms.entities import EntityAction, saveto_properties
 from forms.entity_versions import EntityState, apply_action
 from forms.spec import FormSpec
 
-__all__ = ["apply_entity_action", "ensure_entity_list", "link_references", "state_of"]
+__all__ = ["apply_entity_action", "ensure_entity_list", "link_entity_lists", "link_references", "state_of"]
 
 _UUID = re.compile(r"^(?:uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
 
 def ensure_entity_list(project_id: int, spec: FormSpec) -> EntityList | None:
-    """The entity list a form creates or updates, made when first declared; its new properties added."""
+    """The entity list a form creates or updates, made when first declared (and linked to the forms of the
+    project that already read it); its new properties added."""
     if spec.entity is None:
         return None
     entity_list = _list_named(project_id, spec.entity.dataset)
     if entity_list is None:
         entity_list = EntityList(project_id=project_id, name=spec.entity.dataset, properties=[])
         db.session.add(entity_list)
+        db.session.flush()
+        _link_readers(entity_list)
     known = list(entity_list.properties or [])
     added = [name for name in saveto_properties(spec).values() if name not in known]
     if added:
         entity_list.properties = known + added
     return entity_list
+
+
+def link_entity_lists(project_id: int, attachments: Iterable[FormAttachment]) -> None:
+    """Link the CSV files a new version expects to the project's entity lists of the same name (as ODK
+    Central links a form attachment to a dataset): while no file is uploaded, the list is served instead."""
+    wanted = {
+        a.name.removesuffix(".csv"): a for a in attachments if a.kind == "csv" and a.name.endswith(".csv")
+    }
+    if not wanted:
+        return
+    query = select(EntityList).where(EntityList.project_id == project_id, EntityList.name.in_(wanted))
+    for entity_list in db.session.scalars(query):
+        wanted[entity_list.name].entity_list_id = entity_list.id
+
+
+def _link_readers(entity_list: EntityList) -> None:
+    """Link the attachments named after a new list in the project's existing form versions."""
+    versions = select(FormVersion.id).join(Form, Form.id == FormVersion.form_id)
+    versions = versions.where(Form.project_id == entity_list.project_id)
+    db.session.execute(
+        update(FormAttachment)
+        .where(FormAttachment.name == f"{entity_list.name}.csv", FormAttachment.form_version_id.in_(versions))
+        .values(entity_list_id=entity_list.id)
+    )
 
 
 def apply_entity_action(

@@ -295,7 +295,7 @@ def _followups(case: Entity) -> list[tuple[Form, str]]:
         published = next((v for v in reversed(form.versions) if v.status == VersionStatus.PUBLISHED), None)
         if published is None:
             continue
-        lists = entity_lists_read_by(published, form.project_id)
+        lists = entity_lists_read_by(published)
         names = {entity_list.name for entity_list in lists.values() if entity_list.id == case.entity_list_id}
         path = _picking_question(spec_of(published).controls, names)
         if path:

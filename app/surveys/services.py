@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from app import audit
-from app.cases.entities import ensure_entity_list
+from app.cases.entities import ensure_entity_list, link_entity_lists
 from app.extensions import db
 from app.models import Form, FormAttachment, FormVersion, Project, User, VersionStatus, utcnow
 from app.permissions import Permission, roles_with
@@ -135,6 +135,7 @@ def upload_form(
         db.session.rollback()  # the form's new title, or the new form itself, must not linger
         raise
     ensure_entity_list(project.id, prepared.spec)
+    link_entity_lists(project.id, version.attachments)
     audit.record("form.uploaded", form, version=version.version, filename=filename)
     changes = tuple(version_changes(version, prepared.spec))
     if created or (publish and (confirm or not any(c.reshapes for c in changes))):

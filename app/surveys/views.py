@@ -71,7 +71,7 @@ def detail(form_id: int):
         lang=str(get_locale()),
         my_drafts=drafts.drafts_of(_user(), form),
         test_counts=submissions.test_submission_counts(form),
-        entity_files={v.id: entity_lists_read_by(v, form.project_id) for v in form.versions},
+        entity_files={v.id: entity_lists_read_by(v) for v in form.versions},
     )
 
 

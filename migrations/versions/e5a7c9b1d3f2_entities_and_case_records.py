@@ -34,6 +34,11 @@ def upgrade():
     )
     with op.batch_alter_table("entity_lists", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_entity_lists_project_id"), ["project_id"], unique=False)
+    with op.batch_alter_table("form_attachments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("entity_list_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_form_attachments_entity_list_id_entity_lists"), "entity_lists", ["entity_list_id"], ["id"]
+        )
 
     op.create_table(
         "entities",
@@ -193,5 +198,8 @@ def downgrade():
     with op.batch_alter_table("entity_lists", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_entity_lists_project_id"))
 
+    with op.batch_alter_table("form_attachments", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_form_attachments_entity_list_id_entity_lists"), type_="foreignkey")
+        batch_op.drop_column("entity_list_id")
     op.drop_table("entity_lists")
     # ### end Alembic commands ###

@@ -178,3 +178,29 @@ def test_today_is_the_italian_date_even_when_utc_is_still_yesterday(app, client,
     response = post_json(client, tokens["lecce@example.org"], forms["chiusura_cartella"], data)
 
     assert response.status_code == 201, response.get_json()
+
+
+def test_a_form_uploaded_before_the_intake_reads_the_list_once_it_exists(app, make_user):
+    from app.cases.datasets import entity_lists_read_by
+    from app.models import Project
+    from tests.app.cases_support import INTAKE
+
+    reader = (
+        "| survey |\n|  | type | name | label |\n|  | select_one_from_file minori.csv | caso | Caso |\n"
+        "| settings |\n|  | form_id | version | form_title |\n|  | lettura | 1 | Lettura |\n"
+    )
+    researcher = make_user("r2@example.org", "researcher")
+    with app.app_context():
+        project = Project(code="altro", name="Altro")
+        db.session.add(project)
+        db.session.commit()
+        author = db.session.get(User, researcher.id)
+        early = services.upload_form(author, project, reader.encode(), "lettura.md")
+        assert entity_lists_read_by(early.version) == {}
+
+        services.upload_form(author, project, INTAKE.read_bytes(), INTAKE.name)
+
+        db.session.refresh(early.version.attachments[0])
+        assert [entity_list.name for entity_list in entity_lists_read_by(early.version).values()] == [
+            "minori"
+        ]
