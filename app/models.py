@@ -660,3 +660,96 @@ class PopulationFigure(db.Model):
     sex: Mapped[str] = mapped_column(String(1), default="")  # "", "m" or "f"
     age_band: Mapped[str] = mapped_column(String(16), default="")  # "" or an analysis.periods band label
     count: Mapped[int]
+
+
+class TrainingTier(enum.StrEnum):
+    START_UP = "start_up"  # under 3 years of service
+    MIGLIORAMENTO = "miglioramento"  # 3 to 10 years
+    AGGIORNAMENTO = "aggiornamento"  # over 10 years
+    ALL = "all"  # open to every tier (e.g. co-design training for managers)
+
+
+class TrainingIntervention(db.Model):
+    """An entry of the training plan's catalogue: a course, workshop or co-design training."""
+
+    __tablename__ = "training_interventions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # corso, laboratorio, co_progettazione, seminario, altro
+    title: Mapped[str] = mapped_column(String(255))
+    work_package: Mapped[str] = mapped_column(String(64), default="")  # e.g. "Azione 2 / Attività 2.2"
+    editions_planned: Mapped[int] = mapped_column(default=1)
+    hours: Mapped[float] = mapped_column(default=0)
+    recipients_planned: Mapped[int] = mapped_column(default=0)
+    recipient_type: Mapped[str] = mapped_column(String(255), default="")
+    selection: Mapped[bool] = mapped_column(default=False)  # participants are selected
+    tier: Mapped[str] = mapped_column(String(16), default=TrainingTier.ALL)
+    evaluation_form_id: Mapped[int | None] = mapped_column(ForeignKey("forms.id"))  # pre/post questionnaire
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[Project] = relationship()
+    evaluation_form: Mapped[Form | None] = relationship()
+    editions: Mapped[list["TrainingEdition"]] = relationship(
+        back_populates="intervention", order_by="TrainingEdition.start_date", cascade="all, delete-orphan"
+    )
+
+
+class TrainingEdition(db.Model):
+    """One run of a training intervention: dates, place, sessions, the completion rule."""
+
+    __tablename__ = "training_editions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intervention_id: Mapped[int] = mapped_column(ForeignKey("training_interventions.id"), index=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)  # what participants type as codice_corso
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    place: Mapped[str] = mapped_column(String(255), default="")
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    completion_share: Mapped[float] = mapped_column(default=0.7)  # share of the hours to attend to complete
+
+    intervention: Mapped[TrainingIntervention] = relationship(back_populates="editions")
+    sessions: Mapped[list["TrainingSession"]] = relationship(
+        order_by="TrainingSession.day", cascade="all, delete-orphan"
+    )
+    enrolments: Mapped[list["Enrolment"]] = relationship(cascade="all, delete-orphan")
+
+
+class TrainingSession(db.Model):
+    __tablename__ = "training_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("training_editions.id"), index=True)
+    day: Mapped[date]
+    hours: Mapped[float]
+    topic: Mapped[str] = mapped_column(String(255), default="")
+
+
+class Enrolment(db.Model):
+    """A participant of an edition, known by a pseudonymous code; the tier follows the years of service."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("edition_id", "participant_code", name="edition_participant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    edition_id: Mapped[int] = mapped_column(ForeignKey("training_editions.id"), index=True)
+    participant_code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200), default="")  # for the attendance register only
+    role: Mapped[str] = mapped_column(String(64), default="")
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    years_of_service: Mapped[int]
+    tier: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    attendances: Mapped[list["Attendance"]] = relationship(cascade="all, delete-orphan")
+
+
+class Attendance(db.Model):
+    __tablename__ = "attendances"
+    __table_args__ = (UniqueConstraint("enrolment_id", "session_id", name="enrolment_session"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"), index=True)
+    hours: Mapped[float]

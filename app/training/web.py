@@ -1,0 +1,5 @@
+"""Blueprint of the training pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("training", __name__, url_prefix="/training")
