@@ -1,42 +1,36 @@
-"""Historical import of the cartella sociale: read a CSV or XLSX upload safely, check every row against the
-minori or interventi fields, and plan the entities to create, without writing anything.
+"""Historical import of the cartella sociale: check every row of an uploaded table against the minori or
+interventi fields through a column mapping, and plan the entities to create, without writing anything.
+
+The parts have their own modules: forms.entity_import_read reads the upload, forms.entity_import_fields
+defines the fields and guesses the mapping, forms.entity_import_values reads each cell. Their public names
+are re-exported here, so callers import everything about an import from this module.
 
 Decisions:
-- An .xlsx goes through the XLSForm upload guard (forms.safety.check_upload: zip bombs, DTDs, sizes) under
-  import limits, then openpyxl reads its first sheet read-only. A .csv cannot use the guard's text check,
-  which is for XLSForms (UTF-8 only, ',' only, sheet names in the first column): it gets the same disguise,
-  size, line and control-character checks here, with UTF-8 (BOM or not) or else Windows-1252 and ';', ','
-  or tab as the separator, chosen by which splits the header into more cells (Excel's "sep=;" line wins).
-- Row numbers are the spreadsheet's, 1-based, blank rows counted but skipped; values are stripped text,
-  and Excel dates become ISO dates.
 - The person key is the codice fiscale when there is one, otherwise surname, name and birth date, in the
   order forms.identity documents. Two rows of one file with one key are an error of the later row; a row
   whose key is already in the database is only listed, for the caller to decide.
-- The age band counts completed years at the intake date (birthdays), with the intake form's cut points.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
-import re
-import unicodedata
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date
 from types import MappingProxyType
 
-import openpyxl
-from openpyxl.utils import get_column_letter
-
-from forms.errors import OWN, CodedError, FormDefinitionError
+from forms.entity_import_fields import (
+    CHOICES,
+    INTERVENTI,
+    MINORI,
+    SPECS,
+    ImportField,
+    ImportSpec,
+    suggest_mapping,
+)
+from forms.entity_import_read import ImportFileError, ImportLimits, Table, read_table
+from forms.entity_import_values import InvalidValue, age_band, choice_reader, parse_date, value_reader
 from forms.identity import MESSAGES as IDENTITY_MESSAGES
-from forms.identity import IdentityError, check_codice_fiscale, normalise_identity_part, pseudonym
-from forms.safety import check_upload, sniff
-from forms.safety_limits import CONTROL, Limits, MiB, megabytes
-from forms.safety_sheets import _XLSX_ERRORS, _xlsx_rows
+from forms.identity import pseudonym
 
 __all__ = [
     "CHOICES",
@@ -60,62 +54,7 @@ __all__ = [
     "suggest_mapping",
 ]
 
-# code -> (English, Italian), str.format templates; file errors may also use the upload guard's codes.
-FILE_MESSAGES: dict[str, tuple[str, str]] = {
-    "unsupported_extension": (
-        "The file type '{extension}' cannot be imported: upload a .csv or .xlsx file.",
-        "Il tipo di file '{extension}' non può essere importato: carica un file .csv o .xlsx.",
-    ),
-    "csv_utf16": (
-        "The file is UTF-16 (Unicode) text: save it as 'CSV UTF-8' or as .xlsx.",
-        "Il file è testo UTF-16 (Unicode): salvalo come 'CSV UTF-8' o come .xlsx.",
-    ),
-    "csv_invalid_row": (
-        "Row {row} of the CSV file cannot be read ({detail}).",
-        "La riga {row} del file CSV non può essere letta ({detail}).",
-    ),
-    "no_header": (
-        "The file has no header row: the first row must name the columns.",
-        "Il file non ha una riga di intestazione: la prima riga deve indicare i nomi delle colonne.",
-    ),
-    "no_rows": (
-        "The file has a header row but no data.",
-        "Il file ha la riga di intestazione ma nessun dato.",
-    ),
-    "header_too_wide": (
-        "The header row has more than {limit} columns.",
-        "La riga di intestazione ha più di {limit} colonne.",
-    ),
-    "duplicate_column": (
-        "The column '{column}' appears twice in the header row: give each column its own name.",
-        "La colonna '{column}' compare due volte nella riga di intestazione: dai a ogni colonna un nome "
-        "diverso.",
-    ),
-    "unnamed_column": (
-        "Cell {letter}{row} has a value, but column {letter} has no name in the header row.",
-        "La cella {letter}{row} contiene un valore, ma la colonna {letter} non ha un nome nella riga di "
-        "intestazione.",
-    ),
-    "too_many_data_rows": (
-        "The file has more than {limit} rows of data: split it into smaller files.",
-        "Il file ha più di {limit} righe di dati: dividilo in file più piccoli.",
-    ),
-    "import_too_many_cells": (
-        "The file has more than {limit} cells ({columns} columns per row): remove the unused columns or "
-        "split the file.",
-        "Il file ha più di {limit} celle ({columns} colonne per riga): elimina le colonne inutilizzate o "
-        "dividi il file.",
-    ),
-    "import_cell_too_long": (
-        "Cell {letter}{row} has {length} characters; the limit is {limit}.",
-        "La cella {letter}{row} ha {length} caratteri; il limite è {limit}.",
-    ),
-    "import_control_character": (
-        "Cell {letter}{row} contains an invisible control character ({char}): delete it.",
-        "La cella {letter}{row} contiene un carattere di controllo invisibile ({char}): eliminalo.",
-    ),
-}
-
+# code -> (English, Italian), str.format templates over a problem's row, column and params.
 ROW_MESSAGES: dict[str, tuple[str, str]] = {
     "mapping_unknown_column": (
         "The mapping names the column '{column}', which the file does not have.",
@@ -222,12 +161,6 @@ ROW_MESSAGES: dict[str, tuple[str, str]] = {
 } | IDENTITY_MESSAGES  # the codice fiscale's own codes (cf_length, cf_check…)
 
 
-class ImportFileError(CodedError):
-    """The upload cannot be read as a table: hostile, damaged, too large, or without a header."""
-
-    MESSAGES = OWN | FILE_MESSAGES
-
-
 @dataclass(frozen=True)
 class RowProblem:
     """One thing wrong with a row (or, at the header's row, with the mapping), readable in both languages."""
@@ -244,433 +177,7 @@ class RowProblem:
         return template.format_map({"row": self.row, "column": self.column, **self.params})
 
 
-# Reading the file
-
-
-@dataclass(frozen=True)
-class ImportLimits:
-    """The bounds an import file must respect."""
-
-    upload_bytes: int = 10 * MiB
-    rows: int = 200_000  # rows of data: neither the header nor blank rows count
-    lines: int = 250_000  # rows read, blank ones included (in .xlsx, formatted empty rows too)
-    columns: int = 100
-    # Rows of data times the header's width; in .xlsx also every cell element and shared string
-    cells: int = 3_000_000
-    cell_chars: int = 32_767
-    line_chars: int = 100_000  # characters per line of a CSV
-    xml_bytes: int = 256 * MiB  # an .xlsx's XML once inflated
-
-    def guard(self) -> Limits:
-        """These bounds as the upload guard's limits for an .xlsx."""
-        return Limits(
-            upload_bytes=self.upload_bytes,
-            member_bytes=self.xml_bytes,
-            total_bytes=self.xml_bytes,
-            rows=self.lines,
-            scanned_rows=self.lines,
-            cells=self.cells,
-            columns=self.columns,
-            cell_chars=self.cell_chars,
-            text_lines=self.lines,
-            line_chars=self.line_chars,
-        )
-
-
-@dataclass(frozen=True)
-class Table:
-    """The columns named in the header row, and each non-blank row below it as column -> stripped text."""
-
-    columns: tuple[str, ...]
-    rows: list[tuple[int, dict[str, str]]]
-    header_row: int = 1
-
-
-_DISGUISES = {
-    "zip": "disguised_xlsx",
-    "ole2": "disguised_xls",
-    "html": "disguised_html",
-    "pdf": "disguised_pdf",
-}
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_SEPARATORS = ";,\t"  # on a tie the first wins: Excel in an Italian locale writes ';'
-
-
-def read_table(data: bytes, filename: str, limits: ImportLimits | None = None) -> Table:
-    """The first sheet of an .xlsx, or a .csv, as a Table; ImportFileError saying why it cannot be."""
-    limits = limits or ImportLimits()
-    extension = "." + filename.rpartition(".")[2].lower() if "." in filename else filename
-    if extension not in (".csv", ".xlsx"):
-        raise ImportFileError("unsupported_extension", extension=extension)
-    with _refusals():
-        if extension == ".xlsx":
-            check_upload(data, ".xlsx", limits.guard())
-            return _read_xlsx(data, limits)
-        return _read_csv(_csv_text(data, limits), limits)
-
-
-@contextmanager
-def _refusals() -> Iterator[None]:
-    # The upload guard refuses with FormDefinitionError; an import reports the same problem as its own.
-    try:
-        yield
-    except FormDefinitionError as err:
-        found = err.problems[0]
-        raise ImportFileError(found.code, **found.values()) from err
-
-
-def _csv_text(data: bytes, limits: ImportLimits) -> str:
-    if not data:
-        raise ImportFileError("empty_file")
-    if len(data) > limits.upload_bytes:
-        size, limit = megabytes(len(data)), megabytes(limits.upload_bytes)
-        raise ImportFileError("too_large", size_mb=size, limit_mb=limit)
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ImportFileError("csv_utf16")
-    kind = sniff(data)
-    if kind != "text":
-        raise ImportFileError(_DISGUISES.get(kind, "binary_text"), extension=".csv")
-    text = _decode(data)
-    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
-        if len(line) > limits.line_chars:
-            raise ImportFileError("line_too_long", row=number, limit=limits.line_chars)
-    control = CONTROL.search(text)
-    if control:
-        row = len(_LINE_BREAK.findall(text, 0, control.start())) + 1
-        raise ImportFileError("text_control_character", row=row, char=f"U+{ord(control.group()):04X}")
-    return text
-
-
-def _decode(data: bytes) -> str:
-    """UTF-8 with or without a BOM; otherwise Windows-1252 (Excel's "CSV" on Italian Windows), or Latin-1
-    for the five bytes Windows-1252 leaves undefined."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
-
-
-def _read_csv(text: str, limits: ImportLimits) -> Table:
-    hint = re.match(r"sep=(.)\r?\n", text)  # Excel's own line naming the separator
-    if hint:
-        separator, text = hint.group(1), text[hint.end() :]
-    else:
-        first = next((line for line in io.StringIO(text, newline="") if line.strip()), "")
-        separator = max(_SEPARATORS, key=lambda sep: len(next(csv.reader([first], delimiter=sep), [])))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
-    try:
-        return _table(enumerate(reader, start=1), limits, str.strip)
-    except csv.Error as err:
-        raise ImportFileError("csv_invalid_row", row=reader.line_num, detail=str(err)) from err
-
-
-def _read_xlsx(data: bytes, limits: ImportLimits) -> Table:
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-    except _XLSX_ERRORS as err:
-        raise ImportFileError("workbook_corrupt", detail=str(err)) from err
-    try:
-        if not workbook.worksheets:
-            raise ImportFileError("no_header")
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # a forged <dimension> would make openpyxl pad every row to it
-        rows = _xlsx_rows(sheet, max_col=limits.columns + 1)
-        return _table(enumerate(rows, start=1), limits, _cell_text)
-    finally:
-        workbook.close()
-
-
-def _cell_text(value: object) -> str:
-    if isinstance(value, str):
-        return value.strip()
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _table(
-    rows: Iterable[tuple[int, Sequence[object]]], limits: ImportLimits, text: Callable[[object], str]
-) -> Table:
-    rows = iter(rows)
-    header_row, header = _header(rows, limits, text)
-    width, unnamed = len(header), [index for index, name in enumerate(header) if not name]
-    named = [(index, name) for index, name in enumerate(header) if name]
-    most = min(limits.rows, limits.cells // width)
-    records: list[tuple[int, dict[str, str]]] = []
-    for number, values in rows:
-        if number > limits.lines:
-            raise ImportFileError("too_many_lines", limit=limits.lines)
-        beyond = values[width:]
-        if beyond and beyond.count(None) != len(beyond) and any(map(_has_content, beyond)):
-            _refuse_unnamed(number, width + next(i for i, value in enumerate(beyond) if _has_content(value)))
-        cells = [text(value) for value in values[:width]]
-        if not any(cells):
-            continue
-        _check_cells(number, cells, limits)
-        cells += [""] * (width - len(cells))
-        for index in unnamed:
-            if cells[index]:
-                _refuse_unnamed(number, index)
-        if len(records) == most:
-            if most == limits.rows:
-                raise ImportFileError("too_many_data_rows", limit=limits.rows)
-            raise ImportFileError("import_too_many_cells", limit=limits.cells, columns=width)
-        records.append((number, {name: cells[index] for index, name in named}))
-    if not records:
-        raise ImportFileError("no_rows")
-    return Table(tuple(name for _, name in named), records, header_row)
-
-
-def _header(
-    rows: Iterator[tuple[int, Sequence[object]]], limits: ImportLimits, text: Callable[[object], str]
-) -> tuple[int, list[str]]:
-    """The number and cells of the first row with content, which must name the columns."""
-    for number, values in rows:
-        if number > limits.lines:
-            raise ImportFileError("too_many_lines", limit=limits.lines)
-        header = [text(value) for value in values]
-        while header and not header[-1]:
-            header.pop()
-        if not header:
-            continue
-        if len(header) > limits.columns:
-            raise ImportFileError("header_too_wide", limit=limits.columns)
-        _check_cells(number, header, limits)
-        seen: set[str] = set()
-        for name in filter(None, header):
-            if name in seen:
-                raise ImportFileError("duplicate_column", column=name)
-            seen.add(name)
-        return number, header
-    raise ImportFileError("no_header")
-
-
-def _has_content(value: object) -> bool:
-    return value is not None and str(value).strip() != ""
-
-
-def _refuse_unnamed(row: int, index: int) -> None:
-    raise ImportFileError("unnamed_column", row=row, letter=get_column_letter(index + 1))
-
-
-def _check_cells(row: int, cells: list[str], limits: ImportLimits) -> None:
-    if max(map(len, cells)) > limits.cell_chars:
-        index = next(i for i, cell in enumerate(cells) if len(cell) > limits.cell_chars)
-        letter, length = get_column_letter(index + 1), len(cells[index])
-        raise ImportFileError(
-            "import_cell_too_long", row=row, letter=letter, length=length, limit=limits.cell_chars
-        )
-    if CONTROL.search("".join(cells)):
-        index = next(i for i, cell in enumerate(cells) if CONTROL.search(cell))
-        char = CONTROL.search(cells[index]).group()  # type: ignore[union-attr]
-        raise ImportFileError(
-            "import_control_character",
-            row=row,
-            letter=get_column_letter(index + 1),
-            char=f"U+{ord(char):04X}",
-        )
-
-
-# Fields and their allowed values
-
-
-def _frozen(choices: dict[str, str]) -> Mapping[str, str]:
-    return MappingProxyType(choices)
-
-
-# Choice names -> Italian labels, from the choices sheet of cartella_sociale.xlsx (stato is the import's own).
-CHOICES: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {
-        "sesso": _frozen({"m": "Maschio", "f": "Femmina"}),
-        "stato": _frozen({"aperta": "Aperta", "chiusa": "Chiusa"}),
-        "fonte": _frozen(
-            {
-                "famiglia": "Richiesta spontanea della famiglia",
-                "scuola": "Scuola",
-                "pediatra_mmg": "Pediatra / medico di base",
-                "consultorio": "Consultorio familiare",
-                "npia": "Neuropsichiatria infantile",
-                "ospedale": "Ospedale / pronto soccorso",
-                "forze_ordine": "Forze dell'ordine",
-                "autorita_giudiziaria": "Autorità Giudiziaria (Tribunale / Procura per i minorenni)",
-                "altro_servizio": "Altro servizio sociale / altro Ambito",
-                "terzo_settore": "Ente del Terzo Settore",
-                "altro": "Altro",
-            }
-        ),
-        "tipo_intervento": _frozen(
-            {
-                "servizio_sociale": "Servizio sociale professionale / presa in carico",
-                "ade": "Assistenza Domiciliare Educativa (art. 87 bis R.R. 4/2007)",
-                "centro_diurno": "Centro socio-educativo diurno (art. 52 R.R. 4/2007)",
-                "cap": "Centro Aperto Polivalente per minori (art. 104 R.R. 4/2007)",
-                "csf": "Centro Servizi per le Famiglie (art. 93 R.R. 4/2007)",
-                "pippi": "Programma P.I.P.P.I.",
-                "affido_residenziale": "Affidamento familiare residenziale",
-                "affido_diurno": "Affidamento familiare diurno / part-time",
-                "comunita": "Comunità residenziale per minori",
-                "comunita_mamma_bambino": "Comunità genitore-bambino",
-                "sostegno_economico": "Contributo economico",
-                "mediazione_familiare": "Mediazione familiare",
-                "spazio_neutro": "Spazio neutro / incontri protetti",
-                "sostegno_psicologico": "Sostegno psicologico",
-                "npia": "Presa in carico NPIA",
-                "inserimento_lavorativo": "Orientamento / inserimento lavorativo",
-                "altro": "Altro",
-            }
-        ),
-        "erogatore": _frozen(
-            {
-                "comune_ambito": "Comune / Ambito (gestione diretta)",
-                "terzo_settore": "Ente del Terzo Settore",
-                "asl": "ASL",
-                "scuola": "Scuola",
-                "famiglia_affidataria": "Famiglia affidataria",
-                "altro": "Altro",
-            }
-        ),
-        "stato_intervento": _frozen(
-            {"programmato": "Programmato", "attivo": "Attivo", "sospeso": "Sospeso", "concluso": "Concluso"}
-        ),
-    }
-)
-
-
-@dataclass(frozen=True)
-class ImportField:
-    """A field a column can fill: its type (text, date, choice, istat, codice, codice_fiscale), whether a
-    row needs it, and its role: a property of the entity, an identity (encrypted, never a property), or a
-    lookup that only finds the minor an intervention belongs to."""
-
-    name: str
-    type: str = "text"
-    required: bool = False
-    role: str = "property"
-    choices: str | None = None  # the choice list of a "choice" field
-
-
-@dataclass(frozen=True)
-class ImportSpec:
-    """What a file imports: minori or interventi, their fields, and the allowed values of choice fields (a
-    list's names, or a mapping of names to Italian labels, which are then accepted as well)."""
-
-    kind: str
-    fields: tuple[ImportField, ...]
-    choices: Mapping[str, Collection[str]] = field(default_factory=lambda: CHOICES)
-
-    def field_named(self, name: str) -> ImportField | None:
-        return next((candidate for candidate in self.fields if candidate.name == name), None)
-
-
-MINORI = ImportSpec(
-    "minori",
-    (
-        ImportField("nome", role="identity"),
-        ImportField("cognome", role="identity"),
-        ImportField("codice_fiscale", "codice_fiscale", role="identity"),
-        ImportField("data_nascita", "date", required=True, role="identity"),
-        ImportField("indirizzo", role="identity"),
-        ImportField("codice", "codice", required=True),
-        ImportField("sesso", "choice", required=True, choices="sesso"),
-        ImportField("comune_istat", "istat", required=True),
-        ImportField("data_presa_in_carico", "date", required=True),
-        ImportField("stato", "choice", required=True, choices="stato"),
-        ImportField("data_chiusura", "date"),
-        ImportField("esito"),
-        ImportField("fonte_segnalazione", "choice", choices="fonte"),
-    ),
-)
-INTERVENTI = ImportSpec(
-    "interventi",
-    (
-        ImportField("codice_fiscale", "codice_fiscale", role="lookup"),
-        ImportField("codice", "codice", role="lookup"),
-        ImportField("tipo_intervento", "choice", required=True, choices="tipo_intervento"),
-        ImportField("tipo_erogatore", "choice", required=True, choices="erogatore"),
-        ImportField("ente_erogatore"),
-        ImportField("data_inizio_intervento", "date", required=True),
-        ImportField("data_fine_intervento", "date"),
-        ImportField("stato_intervento", "choice", required=True, choices="stato_intervento"),
-    ),
-)
-SPECS = {spec.kind: spec for spec in (MINORI, INTERVENTI)}
-
-
-# Guessing the mapping
-
-# Header words that say nothing about the field ("Data di nascita del minore" is "data nascita").
-_FILLER_WORDS = frozenset(
-    {"di", "del", "della", "dello", "dei", "degli", "delle", "d", "il", "lo", "la", "l", "i", "gli", "le"}
-    | {"of", "the", "minore", "minori", "bambino"}
-)
-_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
-    "minori": {
-        "nome": ("nome", "nome minore", "first name", "name", "given name"),
-        "cognome": ("cognome", "surname", "last name", "family name"),
-        "codice_fiscale": ("codice fiscale", "c.f.", "cf", "cod. fiscale", "cod fisc", "codfisc", "tax code"),
-        "data_nascita": ("data di nascita", "data nascita", "nato il", "nata il", "nato/a il", "birth date")
-        + ("date of birth", "dob", "nascita"),
-        "indirizzo": ("indirizzo", "indirizzo di residenza", "residenza", "via", "address"),
-        "codice": ("codice", "codice minore", "codice cartella", "codice pseudonimo", "codice servizio")
-        + ("id", "id minore", "numero cartella", "n. cartella", "cartella"),
-        "sesso": ("sesso", "genere", "m/f", "sex", "gender"),
-        "comune_istat": ("comune", "comune istat", "codice istat", "istat", "codice comune", "cod. istat")
-        + ("comune di residenza", "codice istat comune", "comune residenza"),
-        "data_presa_in_carico": ("data presa in carico", "data di presa in carico", "presa in carico")
-        + ("data apertura", "data apertura cartella", "data inizio presa in carico", "intake date"),
-        "stato": ("stato", "stato cartella", "stato del caso", "stato caso"),
-        "data_chiusura": ("data chiusura", "data di chiusura", "chiusura", "data chiusura cartella"),
-        "esito": ("esito", "esito chiusura", "motivo chiusura", "motivo di chiusura"),
-        "fonte_segnalazione": ("fonte", "fonte segnalazione", "fonte della segnalazione", "segnalazione")
-        + ("segnalato da", "inviante", "soggetto inviante"),
-    },
-    "interventi": {
-        "codice_fiscale": ("codice fiscale", "c.f.", "cf", "cod. fiscale", "cod fisc", "codfisc", "tax code"),
-        "codice": ("codice", "codice minore", "codice cartella", "codice pseudonimo", "codice servizio")
-        + ("id minore", "numero cartella", "n. cartella", "cartella"),
-        "tipo_intervento": ("tipo intervento", "tipo di intervento", "tipologia intervento", "intervento")
-        + ("servizio", "tipo servizio"),
-        "tipo_erogatore": ("tipo erogatore", "erogatore", "tipologia erogatore", "tipo ente"),
-        "ente_erogatore": ("ente erogatore", "ente", "denominazione ente", "denominazione ente erogatore")
-        + ("erogato da",),
-        "data_inizio_intervento": ("data inizio", "data di inizio", "inizio", "data inizio intervento", "dal")
-        + ("data attivazione",),
-        "data_fine_intervento": ("data fine", "data di fine", "fine", "data fine intervento", "al")
-        + ("data conclusione",),
-        "stato_intervento": ("stato intervento", "stato", "stato dell'intervento"),
-    },
-}
-
-
-def _header_key(header: str) -> str:
-    """A header as suggestions compare it: without accents, case, brackets, punctuation or filler words."""
-    text = re.sub(r"\(.*?\)|\[.*?\]", " ", unicodedata.normalize("NFKD", header).casefold())
-    return "".join(word for word in re.findall(r"[^\W_]+", text) if word not in _FILLER_WORDS)
-
-
-_HINTS = {
-    kind: {_header_key(text): name for name, texts in fields.items() for text in (name, *texts)}
-    for kind, fields in _SYNONYMS.items()
-}
-
-
-def suggest_mapping(columns: Iterable[str], kind: str) -> dict[str, str]:
-    """A guess of column -> field for the "minori" or "interventi" fields, from the headers' wording; each
-    field goes to the first column that names it, and columns nobody recognises are left out."""
-    mapping: dict[str, str] = {}
-    for column in columns:
-        name = _HINTS[kind].get(_header_key(column))
-        if name and name not in mapping.values():
-            mapping[column] = name
-    return mapping
+# Checking the mapping
 
 
 def check_mapping(table: Table, spec: ImportSpec, mapping: Mapping[str, str | None]) -> list[RowProblem]:
@@ -756,56 +263,7 @@ class ImportPlan:
         return [duplicate for duplicate in self.duplicates if duplicate.first_row is None]
 
 
-class _Invalid(Exception):
-    """A cell's value that is not valid, on its way to becoming a RowProblem."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code, self.params = code, params
-
-
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
-_ITALIAN_DATE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})")
-_EARLIEST = date(1900, 1, 1)
-_SERVICE_CODE = re.compile(r"[A-Z0-9]{6,16}")  # the intake form's constraint on codice_minore
-_ISTAT = re.compile(r"\d{4,6}")  # Excel drops the leading zeros of codes read as numbers
-_AGE_BANDS = ((3, "0_2"), (6, "3_5"), (11, "6_10"), (14, "11_13"), (18, "14_17"))
 _OLDEST = 21
-
-
-def parse_date(text: str, today: date) -> date:
-    """A date written as YYYY-MM-DD (a time after it is ignored), DD/MM/YYYY, DD-MM-YYYY or DD.MM.YYYY,
-    between 1900 and `today`."""
-    if match := _ISO_DATE.fullmatch(text):
-        year, month, day = match.group(1, 2, 3)
-    elif match := _ITALIAN_DATE.fullmatch(text):
-        day, month, year = match.group(1, 3, 4)
-    else:
-        raise _Invalid("date_format")
-    try:
-        value = date(int(year), int(month), int(day))
-    except ValueError:
-        raise _Invalid("date_impossible") from None
-    if value < _EARLIEST:
-        raise _Invalid("date_too_old")
-    if value > today:
-        raise _Invalid("date_future")
-    return value
-
-
-def age_band(birth: date, on: date) -> tuple[int, str]:
-    """The age in completed years on a day, and its band as the intake form names it (0_2 … 18_21)."""
-    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-    return age, next((band for limit, band in _AGE_BANDS if age < limit), "18_21")
-
-
-def _lookup(allowed: Collection[str]) -> dict[str, str]:
-    """Folded name or Italian label -> name; a name wins over another choice's label."""
-    lookup = {normalise_identity_part(name): name for name in allowed}
-    if isinstance(allowed, Mapping):
-        for name, label in allowed.items():
-            lookup.setdefault(normalise_identity_part(str(label)), name)
-    return lookup
 
 
 def _shown(text: str) -> str:
@@ -833,7 +291,7 @@ class _Rows:
                 continue
             try:
                 values[name] = read(text)
-            except _Invalid as invalid:
+            except InvalidValue as invalid:
                 problems.append(
                     RowProblem(row, column, invalid.code, {"value": _shown(text), **invalid.params})
                 )
@@ -841,47 +299,10 @@ class _Rows:
 
 
 def _reader(spec: ImportSpec, wanted: ImportField, today: date) -> Callable[[str], object]:
-    """The function turning a cell's text into the field's value, or raising _Invalid."""
-    if wanted.type == "date":
-        return lambda text: parse_date(text, today)
+    """The function turning a cell's text into the field's value, or raising InvalidValue."""
     if wanted.type == "choice":
-        return _choice_reader(spec.choices[wanted.choices or ""])
-    readers = {"istat": _istat, "codice": _service_code, "codice_fiscale": _codice_fiscale}
-    return readers.get(wanted.type, str)
-
-
-def _choice_reader(allowed: Collection[str]) -> Callable[[str], str]:
-    # A column of choices repeats a few spellings thousands of times: fold each spelling once.
-    lookup, seen, listed = _lookup(allowed), {}, ", ".join(allowed)
-
-    def read(text: str) -> str:
-        name = seen.get(text)
-        if name is None:
-            name = seen[text] = lookup.get(normalise_identity_part(text), "")
-        if not name:
-            raise _Invalid("choice", allowed=listed)
-        return name
-
-    return read
-
-
-def _istat(text: str) -> str:
-    if not _ISTAT.fullmatch(text):
-        raise _Invalid("istat")
-    return text.zfill(6)
-
-
-def _service_code(text: str) -> str:
-    if not _SERVICE_CODE.fullmatch(text.upper()):
-        raise _Invalid("service_code")
-    return text.upper()
-
-
-def _codice_fiscale(text: str) -> str:
-    try:
-        return check_codice_fiscale(text)
-    except IdentityError as err:
-        raise _Invalid(err.code, **err.params) from None
+        return choice_reader(spec.choices[wanted.choices or ""])
+    return value_reader(wanted.type, today)
 
 
 def plan_import(

@@ -175,7 +175,8 @@ def pseudonym(
     # Parts hold letters and digits only, so '|' cannot occur inside one: the joined message is unambiguous.
     message = b"|".join([_DOMAIN, prefix.encode(), *(p.encode() for p in normalised)])
     digest = hmac.new(key, message, hashlib.sha256).digest()
-    return f"{prefix}{separator}{base64.b32encode(digest).decode()[:length]}"
+    # Each base32 character carries 5 bits: encode only the bytes the kept characters draw on.
+    return f"{prefix}{separator}{base64.b32encode(digest[: (length * 5 + 7) // 8]).decode()[:length]}"
 
 
 # Encryption at rest

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # openpyxl reports damaged files through many exception types; the file is untrusted, so each means
 # "cannot be read", not a bug of ours.
-_XLSX_ERRORS = (
+XLSX_ERRORS = (
     BadZipFile,
     InvalidFileException,
     KeyError,
@@ -39,25 +39,27 @@ def scan_workbook(data: bytes, limits: Limits, every_row: bool) -> None:
     _require_defused_openpyxl()
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-    except _XLSX_ERRORS as err:
+    except XLSX_ERRORS as err:
         raise refuse("workbook_corrupt", detail=str(err)) from err
     try:
         if len(workbook.sheetnames) > limits.sheets:
             raise refuse("too_many_sheets", count=len(workbook.sheetnames), limit=limits.sheets)
         for sheet in workbook.worksheets:
             sheet.reset_dimensions()  # a forged <dimension> would make openpyxl pad every row to it
-            _check_header_width(sheet.title, _xlsx_rows(sheet, max_row=1), limits)
+            _check_header_width(sheet.title, xlsx_rows(sheet, max_row=1), limits)
             if every_row:
-                scan_rows(sheet.title, _xlsx_rows(sheet, max_col=limits.columns + 1), limits)
+                scan_rows(sheet.title, xlsx_rows(sheet, max_col=limits.columns + 1), limits)
     finally:
         workbook.close()
 
 
-def _xlsx_rows(sheet: "ReadOnlyWorksheet", **bounds: int) -> Iterator[Sequence[object]]:
+def xlsx_rows(sheet: "ReadOnlyWorksheet", **bounds: int) -> Iterator[Sequence[object]]:
+    """A read-only sheet's rows as values (`bounds` as for `iter_rows`), with openpyxl's failures refused
+    as "workbook_corrupt"."""
     # Only openpyxl's own failures become refusals; an error in our scanning code stays a bug.
     try:
         yield from sheet.iter_rows(values_only=True, **bounds)
-    except _XLSX_ERRORS as err:
+    except XLSX_ERRORS as err:
         raise refuse("workbook_corrupt", detail=str(err)) from err
 
 

@@ -1,6 +1,8 @@
 """Protected identities: codice fiscale checks, keyed pseudonyms and encrypted identifiers."""
 
 import base64
+import hashlib
+import hmac
 import re
 from datetime import date
 
@@ -172,6 +174,30 @@ def test_a_pseudonym_depends_on_the_key_and_the_prefix():
 
 def test_a_longer_pseudonym_extends_the_shorter_one():
     assert pseudonym(KEY, "x", length=13).startswith(pseudonym(KEY, "x"))
+
+
+def full_digest_code(key: bytes, *parts: str | date, prefix: str = "MIN", length: int = 10) -> str:
+    """A pseudonym's characters as first computed: the whole HMAC digest in base32, then cut to `length`."""
+    normalised = [normalise_identity_part(part) for part in parts]
+    message = b"|".join([b"humus-pseudonym/1", prefix.encode(), *(p.encode() for p in normalised)])
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return f"{prefix}-{base64.b32encode(digest).decode()[:length]}"
+
+
+@pytest.mark.parametrize(
+    ("key", "parts", "prefix"),
+    [
+        (KEY, ("RSSMRA85T10A562S",), "MIN"),
+        (KEY, ("D'Angelo", "Maria Grazia", date(2013, 4, 5)), "MIN"),
+        (b"j" * 32, ("Rossi", "Ada", "2013-04-05"), "PAR"),
+    ],
+)
+def test_every_length_of_pseudonym_matches_the_full_digest_encoding_cut_to_length(key, parts, prefix):
+    lengths = range(8, 53)
+
+    codes = [pseudonym(key, *parts, prefix=prefix, length=length) for length in lengths]
+
+    assert codes == [full_digest_code(key, *parts, prefix=prefix, length=length) for length in lengths]
 
 
 @pytest.mark.parametrize(
