@@ -216,3 +216,20 @@ def test_a_closed_case_shows_its_closure_and_outcome(app, client, casework):
     page = client.get(f"/cases/{case_id}", headers={"Accept-Language": "it"}).get_data(as_text=True)
 
     assert 'id="closure-h"' in page and "2025-09-30" in page and "Rientro nella famiglia d&#39;origine" in page
+
+
+def test_the_case_page_lists_each_version_with_what_it_sent(app, client, casework):
+    forms, tokens = casework
+    intake(client, casework)
+    with app.app_context():
+        case_uuid, case_id = case_by_code().uuid, case_by_code().id
+    data = {"caso": case_uuid, "data_chiusura": "2025-09-30", "esito": "rientro_famiglia"}
+    post_json(client, tokens["lecce@example.org"], forms["chiusura_cartella"], data)
+    login(client, "lecce@example.org")
+
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    versions = page[page.index('id="versions-h"') : page.index('id="transfer-h"')]
+
+    assert versions.index("<td>2") < versions.index("<td>1")  # newest first
+    assert "<code>esito</code> = rientro_famiglia" in versions
+    assert "<code>codice</code> = LE2025A017" in versions
