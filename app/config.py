@@ -46,6 +46,10 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         REDIS_URL=None,  # background jobs go to RQ on this Redis; without it they run inside the web process
         # Case records: Fernet keys encrypting direct identifiers (the first encrypts, all decrypt, so a key
         # can be rotated) and the key of the pseudonyms. Required outside debug, testing and demo mode.
+        # Disclosure control of published statistics: counts below these are suppressed (the second for
+        # tables on special categories, court measures or minors in care).
+        STATISTICS_THRESHOLD=3,
+        STATISTICS_SENSITIVE_THRESHOLD=5,
         IDENTITY_KEYS=(),
         PSEUDONYM_KEY="",
     )

@@ -1,0 +1,140 @@
+"""What the statistics page offers its reader: sources, breakdowns, filters, and the table laid out."""
+
+import base64
+from dataclasses import dataclass, field, replace
+
+from flask_babel import format_decimal, format_number
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from analysis.disclosure import ProtectedCell, Status
+from analysis.stat_layout import Grid, grid
+from app.models import Form, User
+from app.statistics import case_records, form_records, sources
+from app.statistics.charts import chart_svg
+from app.statistics.query import TERRITORY, StatQuery, query_from_args
+from app.statistics.tables import StatTable, dimension_heading, scope_names, statistics_table
+
+HIDDEN = "n.d."
+UNDEFINED = "—"
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The choices of the page's form for the current source."""
+
+    has_cases: bool
+    forms: list[Form]
+    breakdowns: dict[str, str]  # name -> heading
+    services: dict[str, str] = field(default_factory=dict)  # type of intervention -> label
+    measures: dict[str, str] = field(default_factory=dict)  # form source: whole-number fields
+    dates: dict[str, str] = field(default_factory=dict)  # form source: date fields
+
+
+@dataclass(frozen=True)
+class StatPage:
+    query: StatQuery
+    table: StatTable
+    choices: Choices
+    grids: list[tuple[str, str, Grid]]  # (caption, kind, grid): counts, then percentages and rates
+    chart: str | None  # a data: URI of the SVG
+
+    @property
+    def suppressed(self) -> int:
+        counts = self.table.counts
+        return sum(1 for cell in counts.cells() if cell.suppressed) if counts is not None else 0
+
+
+def statistics_page(user: User, args: MultiDict[str, str], with_chart: bool = True) -> StatPage:
+    """The query the arguments ask for, its protected table laid out, and the form's choices."""
+    forms = form_records.statistics_forms(user)
+    has_cases = bool(case_records.case_lists(sources.statistics_scopes(user)))
+    query = query_from_args(args, "cases" if has_cases or not forms else "form")
+    if query.source == "form" and query.form_id is None and forms:
+        query = replace(query, form_id=forms[0].id)
+    table = statistics_table(user, query)
+    choices = _choices(user, table, has_cases, forms)
+    chart = chart_svg(table) if with_chart else None
+    uri = "data:image/svg+xml;base64," + base64.b64encode(chart).decode() if chart else None
+    return StatPage(table.query, table, choices, _grids(table), uri)
+
+
+def _choices(user: User, table: StatTable, has_cases: bool, forms: list[Form]) -> Choices:
+    query = table.query
+    if query.source == "form":
+        if table.form is None:
+            return Choices(has_cases, forms, {})
+        fields = form_records.form_fields(table.form)
+        names = [*TERRITORY, "periodo", *fields.choices]
+        breakdowns = {
+            name: fields.label(name) if name in fields.choices else dimension_heading(name) for name in names
+        }
+        return Choices(
+            has_cases,
+            forms,
+            breakdowns,
+            measures={path: fields.label(path) for path in fields.integers},
+            dates={path: fields.label(path) for path in fields.dates},
+        )
+    names = (
+        case_records.INTERVENTION_BREAKDOWNS
+        if query.count == "interventions"
+        else case_records.CASE_BREAKDOWNS
+    )
+    labels = case_records.case_labels(case_records.case_lists(sources.statistics_scopes(user))).get(
+        "tipo_intervento", {}
+    )
+    services = {kind: labels.get(kind, kind) for kind in case_records.service_kinds(user)}
+    return Choices(has_cases, forms, {name: dimension_heading(name) for name in names}, services)
+
+
+def _grids(table: StatTable) -> list[tuple[str, str, Grid]]:
+    found = []
+    if table.counts is not None:
+        caption = _("Sums") if table.query.measure else _("Counts")
+        found.append((caption, "count", grid(table.counts)))
+    if table.percent is not None:
+        found.append((_("Percentages"), "percent", grid(table.percent)))
+    if table.rates is not None:
+        found.append((_("Rates per 1,000 minors"), "rate", grid(table.rates)))
+    return found
+
+
+def shown(cell: ProtectedCell, kind: str) -> str:
+    """A cell as the page shows it: the number in the reader's format, "n.d." when hidden, "—" undefined."""
+    if cell.value is None:
+        return UNDEFINED if cell.status == Status.UNDEFINED else HIDDEN
+    if kind == "count":
+        return format_number(cell.value)
+    return format_decimal(cell.value, "#,##0.0" if kind == "percent" else "#,##0.00")
+
+
+def description(page: StatPage, user: User) -> list[tuple[str, str]]:
+    """What the table is, in words: source, breakdowns, filters, scope and disclosure rule."""
+    query, table = page.query, page.table
+    found: list[tuple[str, str]] = []
+    if query.source == "form" and table.form is not None:
+        found.append((_("Source"), _("Submissions of “%(form)s”", form=table.form.title)))
+    else:
+        counted = _("interventions") if query.count == "interventions" else _("cases")
+        found.append((_("Source"), _("Case records (%(counted)s)", counted=counted)))
+    found.append((_("Breakdowns"), ", ".join(table.headings.get(name, name) for name in query.by)))
+    if query.date_from or query.date_to:
+        start = query.date_from.isoformat() if query.date_from else "…"
+        end = query.date_to.isoformat() if query.date_to else "…"
+        found.append((_("Period"), f"{start} – {end}"))
+    if query.service:
+        found.append((_("Type of intervention"), page.choices.services.get(query.service, query.service)))
+    scope = [name or _("the whole network") for name in scope_names(user)]
+    found.append((_("Territory covered"), ", ".join(scope) or "—"))
+    found.append((_("Disclosure control"), disclosure_note(table.threshold)))
+    found += [(_("Note"), note) for note in table.notes]
+    return found
+
+
+def disclosure_note(threshold: int) -> str:
+    return _(
+        "Counts from 1 to %(most)d are not disclosed (n.d.), nor are the figures from which they could be "
+        "worked out; zeros are shown.",
+        most=threshold - 1,
+    )
