@@ -583,7 +583,7 @@ class Service(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(255))
-    kind: Mapped[str] = mapped_column(String(32))  # app.services_registry.SERVICE_KINDS
+    kind: Mapped[str] = mapped_column(String(32))  # app.registry.rules.SERVICE_KINDS
     legal_reference: Mapped[str] = mapped_column(String(255), default="")  # e.g. "art. 52 R.R. 4/2007"
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))  # where it works: comune or Ambito
     provider_type: Mapped[str] = mapped_column(String(16), default="public")  # public, third_sector

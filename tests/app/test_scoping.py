@@ -1,6 +1,7 @@
 """Scopes: which org-unit subtrees a user reaches, the SQL that enforces them, and 404s on every route."""
 
 import re
+import uuid
 
 import pytest
 from sqlalchemy import select
@@ -8,7 +9,7 @@ from sqlalchemy import select
 from app import accounts
 from app.auth import tokens
 from app.extensions import db
-from app.models import AuditEvent, OrgUnit, Project, RoleAssignment, User
+from app.models import AuditEvent, Entity, EntityList, OrgUnit, Project, RoleAssignment, Service, User
 from app.scoping import Scope, org_unit_condition, subtree_condition, user_scope, users_condition
 from app.surveys import services
 from app.surveys.submissions import record_submission
@@ -134,6 +135,8 @@ OUT_OF_SCOPE_IDS = {
     "assignment_id": lambda world: world["lecce_assignment"],
     "org_unit_id": lambda world: world["comune_lecce"],
     "unit_id": lambda world: world["comune_lecce"],
+    "case_id": lambda world: world["lecce_case"],
+    "service_id": lambda world: world["lecce_service"],
 }
 # Ids that no org unit scopes, so an out-of-scope row cannot exist: their routes are checked elsewhere.
 NOT_ORG_UNIT_SCOPED = {
@@ -144,6 +147,9 @@ NOT_ORG_UNIT_SCOPED = {
     "submission_id": "submission pages are reached through their form: see the test after this table",
     "credential_id": "device credentials belong to one person, not to an org unit (see test_openrosa_devices.py)",
     "job_id": "background jobs belong to one person, not to an org unit (see test_jobs.py)",
+    "cycle_id": "reporting cycles belong to a form's project; their dashboards show only units in scope "
+    "(see test_monitoring.py)",
+    "intervention_id": "training interventions belong to a project's plan (see test_training.py)",
 }
 
 
@@ -157,8 +163,28 @@ def world(app, client, make_user, territory) -> dict:
         _row, token = tokens.issue_token(db.session.get(User, admin.id), "test")
         db.session.commit()
         assignment = db.session.get(User, lecce.id).assignments[0].id
+        project = Project(code="casi", name="Casi")
+        entity_list = EntityList(project=project, name="minori", properties=["codice"])
+        case = Entity(
+            entity_list=entity_list,
+            uuid=str(uuid.uuid4()),
+            label="LE0001",
+            org_unit_id=territory.comune_lecce.id,
+        )
+        service = Service(
+            code="LE-CSF-1", name="CSF Lecce", kind="csf", org_unit_id=territory.comune_lecce.id
+        )
+        db.session.add_all([project, entity_list, case, service])
+        db.session.commit()
+        case_id, service_id = case.id, service.id
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    return {"lecce_user": lecce.id, "lecce_assignment": assignment, "comune_lecce": territory.comune_lecce.id}
+    return {
+        "lecce_user": lecce.id,
+        "lecce_assignment": assignment,
+        "comune_lecce": territory.comune_lecce.id,
+        "lecce_case": case_id,
+        "lecce_service": service_id,
+    }
 
 
 def id_routes(app) -> list:
