@@ -14,6 +14,7 @@ from app.demo_cases import load_demo_cases
 from app.demo_forms import DEFAULT_FORMS, load_demo_forms
 from app.extensions import db
 from app.models import Project, Role, User
+from app.registry.demo import demo_services
 from app.territory import csvfile, services
 from app.territory.tree import TerritoryError, find_by_code
 
@@ -99,6 +100,8 @@ def load_demo(territory_csv: bytes) -> Project:
     forms_dir = Path(os.environ.get("HUMUS_FORMS_DIR") or DEFAULT_FORMS)
     load_demo_forms(project, forms_dir, territory_csv)
     load_demo_cases(project)
+    demo_services()
+    db.session.commit()
     return project
 
 

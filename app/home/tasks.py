@@ -83,6 +83,9 @@ def main_menu(allowed: set[str]) -> list[MenuItem]:
     entries = [(url_for("home.index"), _("Home")), (url_for("surveys.index"), _("Forms"))]
     if "keep_cases" in allowed:
         entries.append((url_for("cases.index"), _("Case records")))
+    if "read_statistics" in allowed:
+        entries.append((url_for("statistics.index"), _("Statistics")))
+        entries.append((url_for("registry.index"), _("Services registry")))
     if "manage_users" in allowed:
         entries.append((url_for("admin.users"), _("Users")))
     if "manage_territory" in allowed:
