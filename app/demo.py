@@ -17,6 +17,7 @@ from app.models import Project, Role, User
 from app.registry.demo import demo_services
 from app.territory import csvfile, services
 from app.territory.tree import TerritoryError, find_by_code
+from app.training.demo import load_demo_training
 
 DEFAULT_TERRITORY = Path(__file__).resolve().parents[2] / "shared" / "domain" / "puglia_territory.csv"
 DEMO_PASSWORD = "Humus-demo-2026"  # noqa: S105 - printed on purpose: these are demo accounts
@@ -101,6 +102,7 @@ def load_demo(territory_csv: bytes) -> Project:
     load_demo_forms(project, forms_dir, territory_csv)
     load_demo_cases(project)
     demo_services()
+    load_demo_training(project)
     db.session.commit()
     return project
 

@@ -14,9 +14,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    exists,
     func,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.extensions import db
 
@@ -614,6 +615,12 @@ class ReportingCycle(db.Model):
 
     form: Mapped[Form] = relationship()
     units: Mapped[list["ReportingCycleUnit"]] = relationship(cascade="all, delete-orphan")
+
+
+# Loaded with the form in the same query: recording a submission files it only when its form has cycles.
+Form.has_reporting_cycles = column_property(
+    exists().where(ReportingCycle.form_id == Form.id).correlate_except(ReportingCycle)
+)
 
 
 class ReportingCycleUnit(db.Model):

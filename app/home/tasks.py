@@ -83,6 +83,10 @@ def main_menu(allowed: set[str]) -> list[MenuItem]:
     entries = [(url_for("home.index"), _("Home")), (url_for("surveys.index"), _("Forms"))]
     if "keep_cases" in allowed:
         entries.append((url_for("cases.index"), _("Case records")))
+    if "run_training" in allowed:
+        entries.append((url_for("training.index"), _("Training plan")))
+    if "read_statistics" in allowed or "design_forms" in allowed:
+        entries.append((url_for("monitoring.index"), _("Reporting cycles")))
     if "read_statistics" in allowed:
         entries.append((url_for("statistics.index"), _("Statistics")))
         entries.append((url_for("registry.index"), _("Services registry")))

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from app import audit
 from app.extensions import db
 from app.models import Form, FormVersion, ReviewState, Submission, User
+from app.monitoring.filing import file_report
 from app.surveys.attachments import form_datasets
 from app.surveys.services import form_now, spec_of
 from app.surveys.submissions import (
@@ -138,6 +139,7 @@ def _supersede(old: Submission, row: Submission, user: User, digest: str) -> Rec
     audit.record(
         "submission.edited", row, org_unit_id=row.org_unit_id, form=row.form_id, replaces=old.id, actor=user
     )
+    file_report(row.id)  # the edited report keeps (or moves) its slot of a reporting cycle
     recorded = Recorded(row.id, row.instance_id, created=True)
     db.session.commit()
     return recorded

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from app import audit
 from app.extensions import db
 from app.models import ReviewState, Submission, SubmissionEventKind, User
+from app.monitoring.filing import file_report
 from app.openrosa.editing import DEPRECATED_ID, stored_submission, take_deprecated_id
 from app.openrosa.submission_files import expected_names, store_files
 from app.surveys import review
@@ -166,6 +167,7 @@ def _supersede(user: User, base: Submission, row: Submission, digest: str) -> Re
     audit.record(
         "submission.edited", row, org_unit_id=row.org_unit_id, form=row.form_id, replaces=base.id, actor=user
     )
+    file_report(row.id)  # the edited report keeps (or moves) its slot of a reporting cycle
     recorded = Recorded(row.id, row.instance_id, created=True)
     db.session.commit()
     return recorded

@@ -15,6 +15,7 @@ from app.cases.datasets import entity_datasets
 from app.cases.recording import EntityStep, apply_entity_step, entity_step
 from app.extensions import db
 from app.models import Form, FormVersion, OrgUnit, Submission, User, VersionStatus
+from app.monitoring.filing import file_report
 from app.permissions import Permission, roles_with
 from app.scoping import Scope, org_unit_condition, user_scope
 from app.surveys.attachments import csv_datasets
@@ -183,7 +184,7 @@ def _store(
         "test": test,
     }
     after = None if test else _entity_work(user, form.project_id, step, values, lang)
-    return _insert_once(values, user, after)
+    return _insert_once(values, user, after, file=not test and form.has_reporting_cycles)
 
 
 def _entity_work(
@@ -270,7 +271,9 @@ def _instance_id_of(spec: FormSpec, root: Element) -> str:
     return found
 
 
-def _insert_once(values: dict[str, Any], user: User, after: Callable[[int], None] | None = None) -> Recorded:
+def _insert_once(
+    values: dict[str, Any], user: User, after: Callable[[int], None] | None = None, file: bool = False
+) -> Recorded:
     """Insert with one statement, letting the unique constraint decide: a racing duplicate can never become
     a second row. A Core insert, not the unit of work: this runs for every submission that arrives."""
     try:
@@ -288,6 +291,8 @@ def _insert_once(values: dict[str, Any], user: User, after: Callable[[int], None
         return _existing(values)
     if after is not None:
         after(submission_id)
+    if file:
+        file_report(submission_id)  # a monitoring report takes its slot of its form's reporting cycles
     db.session.commit()
     return Recorded(submission_id, values["instance_id"], created=True)
 

@@ -215,7 +215,9 @@ def test_a_closed_case_shows_its_closure_and_outcome(app, client, casework):
 
     page = client.get(f"/cases/{case_id}", headers={"Accept-Language": "it"}).get_data(as_text=True)
 
-    assert 'id="closure-h"' in page and "2025-09-30" in page and "Rientro nella famiglia d&#39;origine" in page
+    assert (
+        'id="closure-h"' in page and "2025-09-30" in page and "Rientro nella famiglia d&#39;origine" in page
+    )
 
 
 def test_the_case_page_lists_each_version_with_what_it_sent(app, client, casework):

@@ -9,7 +9,18 @@ from sqlalchemy import select
 from app import accounts
 from app.auth import tokens
 from app.extensions import db
-from app.models import AuditEvent, Entity, EntityList, OrgUnit, Project, RoleAssignment, Service, User
+from app.models import (
+    AuditEvent,
+    Entity,
+    EntityList,
+    OrgUnit,
+    Project,
+    RoleAssignment,
+    Service,
+    TrainingEdition,
+    TrainingIntervention,
+    User,
+)
 from app.scoping import Scope, org_unit_condition, subtree_condition, user_scope, users_condition
 from app.surveys import services
 from app.surveys.submissions import record_submission
@@ -17,6 +28,9 @@ from tests.conftest import PASSWORD, csrf_token, login
 
 MISSING_ID = 987654
 INT_PARAMETER = re.compile(r"<int(?:\([^)]*\))?:(\w+)>")
+OTHER_PARAMETER = re.compile(
+    r"<[^>]+>"
+)  # a route's other parameters (a file name, a format) get a fixed value
 CSRF_VALUE = re.compile(rb'name="csrf_token"( type="hidden")? value="[^"]*"')
 
 
@@ -137,6 +151,7 @@ OUT_OF_SCOPE_IDS = {
     "unit_id": lambda world: world["comune_lecce"],
     "case_id": lambda world: world["lecce_case"],
     "service_id": lambda world: world["lecce_service"],
+    "edition_id": lambda world: world["lecce_edition"],
 }
 # Ids that no org unit scopes, so an out-of-scope row cannot exist: their routes are checked elsewhere.
 NOT_ORG_UNIT_SCOPED = {
@@ -174,9 +189,13 @@ def world(app, client, make_user, territory) -> dict:
         service = Service(
             code="LE-CSF-1", name="CSF Lecce", kind="csf", org_unit_id=territory.comune_lecce.id
         )
-        db.session.add_all([project, entity_list, case, service])
+        course = TrainingIntervention(project=project, kind="corso", title="Corso")
+        edition = TrainingEdition(
+            intervention=course, code="LE-2025-01", org_unit_id=territory.comune_lecce.id
+        )
+        db.session.add_all([project, entity_list, case, service, course, edition])
         db.session.commit()
-        case_id, service_id = case.id, service.id
+        case_id, service_id, edition_id = case.id, service.id, edition.id
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     return {
         "lecce_user": lecce.id,
@@ -184,6 +203,7 @@ def world(app, client, make_user, territory) -> dict:
         "comune_lecce": territory.comune_lecce.id,
         "lecce_case": case_id,
         "lecce_service": service_id,
+        "lecce_edition": edition_id,
     }
 
 
@@ -205,8 +225,10 @@ def test_every_id_route_answers_out_of_scope_ids_exactly_like_missing_ones(app, 
             continue
         unknown = [name for name in names if name not in OUT_OF_SCOPE_IDS]
         assert not unknown, f"{rule.rule}: say in OUT_OF_SCOPE_IDS how to make an out-of-scope {unknown}"
-        outside = INT_PARAMETER.sub(lambda m: str(OUT_OF_SCOPE_IDS[m.group(1)](world)), rule.rule)
-        missing = INT_PARAMETER.sub(str(MISSING_ID), rule.rule)
+        outside = OTHER_PARAMETER.sub(
+            "x", INT_PARAMETER.sub(lambda m: str(OUT_OF_SCOPE_IDS[m.group(1)](world)), rule.rule)
+        )
+        missing = OTHER_PARAMETER.sub("x", INT_PARAMETER.sub(str(MISSING_ID), rule.rule))
 
         out_response, missing_response = client.get(outside), client.get(missing)
 
@@ -282,8 +304,10 @@ def test_every_id_route_refuses_changes_to_out_of_scope_rows_like_missing_ones(a
         if "POST" not in rule.methods or not names or any(n in NOT_ORG_UNIT_SCOPED for n in names):
             continue
         assert all(n in OUT_OF_SCOPE_IDS for n in names), f"{rule.rule}: add its ids to OUT_OF_SCOPE_IDS"
-        outside = INT_PARAMETER.sub(lambda m: str(OUT_OF_SCOPE_IDS[m.group(1)](world)), rule.rule)
-        missing = INT_PARAMETER.sub(str(MISSING_ID), rule.rule)
+        outside = OTHER_PARAMETER.sub(
+            "x", INT_PARAMETER.sub(lambda m: str(OUT_OF_SCOPE_IDS[m.group(1)](world)), rule.rule)
+        )
+        missing = OTHER_PARAMETER.sub("x", INT_PARAMETER.sub(str(MISSING_ID), rule.rule))
         before = _snapshot(app)
 
         statuses = [
