@@ -4,8 +4,10 @@
     → {"dimensions": ["ambito", "sesso"], "rows": [{"ambito": "ATS-LE1", "ambito_level": "ambito",
        "sesso": "f", "value": 7, "status": "published"}, ...], "threshold": 5, ...}
 
-Rows are ProtectedTable.to_rows(), with "percent" and "rate_per_1000" when asked for: hidden values are
-null with their status ("primary", "secondary"). The parameters are the page's (app/statistics/query.py).
+Rows are ProtectedTable.to_rows(), with "percent", "rate_per_1000" and "indicator" when asked for: hidden
+values are null with their status ("primary", "secondary"). An indicator (`num=provv_ag:si&per=100`, with
+`den=` for a denominator other than every submission) is described in "indicator". The parameters are the
+page's (app/statistics/query.py).
 """
 
 from flask import jsonify, request
@@ -17,7 +19,7 @@ from app.api.auth import api_user, token_required
 from app.extensions import db
 from app.permissions import Permission, user_can
 from app.statistics.query import query_from_args
-from app.statistics.tables import export_rows, readable_form, statistics_table
+from app.statistics.tables import StatTable, export_rows, readable_form, statistics_table
 
 
 @api_bp.get("/statistics")
@@ -43,9 +45,22 @@ def statistics():
         threshold=table.threshold,
         sensitive=table.sensitive,
         measure=table.query.measure or None,
+        indicator=_indicator(table),
         population_year=table.population_year,
         labels=table.labels,
         notes=list(table.notes),
         warnings=list(table.problems),
         query=table.query.to_args(),
     )
+
+
+def _indicator(table: StatTable) -> dict[str, object] | None:
+    query = table.query
+    if table.indicator is None:
+        return None
+    return {
+        "numerator": [{"field": name, "choice": choice} for name, choice in query.numerator],
+        "denominator": [{"field": name, "choice": choice} for name, choice in query.denominator],
+        "per": query.per,
+        "label": table.indicator_label,
+    }

@@ -58,6 +58,7 @@ class FormFields:
     form: Form
     table: FormTable
     choices: dict[str, FilterField]  # select_one
+    selects: dict[str, FilterField]  # select_one and select_multiple: what an indicator's conditions are on
     integers: dict[str, FilterField]
     dates: dict[str, FilterField]
 
@@ -67,7 +68,7 @@ class FormFields:
         return label_in(found.labels if found else None, language, self.table.layout.default_language, path)
 
     def choice_labels(self, path: str) -> dict[str, str]:
-        return choice_labels(self.table, self.choices[path], table_language(self.table, None))
+        return choice_labels(self.table, self.selects[path], table_language(self.table, None))
 
 
 def statistics_forms(user: User) -> list[Form]:
@@ -87,6 +88,11 @@ def form_fields(form: Form) -> FormFields:
         form,
         table,
         {path: f for path, f in fields.items() if f.value_type == "select1" and path not in cases},
+        {
+            path: f
+            for path, f in fields.items()
+            if f.value_type in ("select1", "select") and path not in cases
+        },
         {path: f for path, f in fields.items() if f.value_type == "int"},
         {path: f for path, f in fields.items() if f.value_type in ("date", "dateTime")},
     )
@@ -114,6 +120,8 @@ def form_material(user: User, query: StatQuery, fields: FormFields, index: Terri
     wanted = {name: fields.choices[name].steps[0] for name in query.by if name in fields.choices}
     if query.measure:
         wanted[query.measure] = fields.integers[query.measure].steps[0]
+    conditions = {name for name, _choice in (*query.numerator, *query.denominator) if name in fields.selects}
+    wanted.update({name: fields.selects[name].steps[0] for name in conditions})
     dated = fields.dates[query.date_field].steps[0] if query.date_field else None
     statement = (
         select(Submission.org_unit_id, Submission.data, Submission.created_at)
@@ -136,9 +144,9 @@ def form_material(user: User, query: StatQuery, fields: FormFields, index: Terri
             by.append(ByPeriod(field="periodo", unit=query.unit, name="periodo"))
         else:
             by.append(ByField(name, categories=tuple(code for code, _texts in fields.choices[name].choices)))
-    names = [*query.by, query.measure]
+    names = [*query.by, query.measure, *conditions]
     return Material(
-        records=_submission_records(rows, wanted, dated, query, index),
+        records=_submission_records(rows, wanted, dated, query, index, _multiple(fields, conditions)),
         by=by,
         measure=query.measure or None,
         sensitive=form_is_sensitive(fields, names),
@@ -159,6 +167,7 @@ def _submission_records(
     dated: tuple[str, ...] | None,
     query: StatQuery,
     index: TerritoryIndex,
+    multiple: frozenset[str] = frozenset(),
 ) -> Iterator[dict[str, object]]:
     for unit_id, data, received in rows:
         data = data or {}
@@ -171,9 +180,15 @@ def _submission_records(
             continue
         record: dict[str, object] = dict(index.codes(unit_id))
         for name, steps in wanted.items():
-            record[name] = _at(data, steps)
+            value = _at(data, steps)
+            record[name] = value.split() if name in multiple and isinstance(value, str) else value
         record["periodo"] = when
         yield record
+
+
+def _multiple(fields: FormFields, names: Iterable[str]) -> frozenset[str]:
+    """The select_multiple fields among `names`: an answer kept as text ("a b") is a list of choices."""
+    return frozenset(name for name in names if fields.selects[name].value_type == "select")
 
 
 def _at(data: Mapping[str, Any], steps: tuple[str, ...]) -> Any:

@@ -29,6 +29,8 @@ class Choices:
     services: dict[str, str] = field(default_factory=dict)  # type of intervention -> label
     measures: dict[str, str] = field(default_factory=dict)  # form source: whole-number fields
     dates: dict[str, str] = field(default_factory=dict)  # form source: date fields
+    # form source: choice questions an indicator may count by, label -> [(`field:choice`, choice label)]
+    conditions: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,12 @@ def _choices(user: User, table: StatTable, has_cases: bool, forms: list[Form]) -
             breakdowns,
             measures={path: fields.label(path) for path in fields.integers},
             dates={path: fields.label(path) for path in fields.dates},
+            conditions={
+                fields.label(path): [
+                    (f"{path}:{code}", label) for code, label in fields.choice_labels(path).items()
+                ]
+                for path in fields.selects
+            },
         )
     names = (
         case_records.INTERVENTION_BREAKDOWNS
@@ -97,6 +105,8 @@ def _grids(table: StatTable) -> list[tuple[str, str, Grid]]:
         found.append((_("Percentages"), "percent", grid(table.percent)))
     if table.rates is not None:
         found.append((_("Rates per 1,000 minors"), "rate", grid(table.rates)))
+    if table.indicator is not None:
+        found.append((table.indicator_label, "indicator", grid(table.indicator)))
     return found
 
 
@@ -123,6 +133,8 @@ def description(page: StatPage, user: User) -> list[tuple[str, str]]:
         start = query.date_from.isoformat() if query.date_from else "…"
         end = query.date_to.isoformat() if query.date_to else "…"
         found.append((_("Period"), f"{start} – {end}"))
+    if table.indicator_label:
+        found.append((_("Indicator"), table.indicator_label))
     if query.service:
         found.append((_("Type of intervention"), page.choices.services.get(query.service, query.service)))
     scope = [name or _("the whole network") for name in scope_names(user)]

@@ -17,6 +17,10 @@ UNITS = ("quarter", "semester", "year")
 TERRITORY = ("provincia", "ambito", "comune")
 MAX_BREAKDOWNS = 3
 MAX_TEXT = 255
+PERS = (100, 1000)
+MAX_CONDITIONS = 20
+
+Condition = tuple[str, str]  # (field, one of its choices): `provv_ag:si` in the query string
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,11 @@ class StatQuery:
     rates: bool = False  # per 1,000 minors, where population figures are loaded
     date_field: str = ""  # form source: the date field dating a submission ("": when it was received)
     measure: str = ""  # form source: "" counts submissions, else the integer field summed
+    # An indicator: the records meeting `numerator` over those meeting `denominator` (all when empty), per
+    # 100 or 1,000. Conditions on one field are alternatives, conditions on different fields all apply.
+    numerator: tuple[Condition, ...] = ()
+    denominator: tuple[Condition, ...] = ()
+    per: int = 100
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -59,6 +68,9 @@ class StatQuery:
             "rates": "1" if self.rates else "",
             "date_field": self.date_field,
             "measure": self.measure,
+            "num": _conditions_text(self.numerator),
+            "den": _conditions_text(self.denominator),
+            "per": str(self.per) if self.numerator and self.per != 100 else "",
         }
         return {name: value for name, value in args.items() if value}
 
@@ -82,10 +94,16 @@ def query_from_args(args: MultiDict[str, str], default_source: str = "cases") ->
         rates=_flag(args.get("rates", "")),
         date_field=args.get("date_field", "")[:MAX_TEXT].strip(),
         measure=args.get("measure", "")[:MAX_TEXT].strip(),
+        numerator=_conditions(args, "num"),
+        denominator=_conditions(args, "den"),
+        per=_per(args.get("per", ""), problems),
     )
     if query.date_from and query.date_to and query.date_from > query.date_to:
         problems.append(_("The period starts after it ends: the dates were swapped."))
         query = replace(query, date_from=query.date_to, date_to=query.date_from)
+    if query.denominator and not query.numerator:
+        problems.append(_("An indicator needs a numerator: the denominator alone was ignored."))
+        query = replace(query, denominator=())
     if query.percent and query.percent != "total" and query.percent not in query.by:
         problems.append(_("Percentages are worked out along one of the breakdowns of the table."))
         query = replace(query, percent="")
@@ -116,6 +134,32 @@ def _breakdowns(args: MultiDict[str, str], problems: list[str]) -> tuple[str, ..
         problems.append(_("A table has at most three breakdowns: the first three were kept."))
         found = found[:MAX_BREAKDOWNS]
     return tuple(found)
+
+
+def _conditions(args: MultiDict[str, str], name: str) -> tuple[Condition, ...]:
+    """`num=provv_ag:si,provv_ag:parz` or `num=provv_ag:si&num=provv_ag:parz`, in order, without repeats."""
+    found: list[Condition] = []
+    for value in args.getlist(name):
+        for text in value.split(","):
+            field_name, _sep, choice = text.strip()[:MAX_TEXT].partition(":")
+            condition = (field_name.strip(), choice.strip())
+            if condition[0] and condition not in found:
+                found.append(condition)
+    return tuple(found[:MAX_CONDITIONS])
+
+
+def _conditions_text(conditions: tuple[Condition, ...]) -> str:
+    return ",".join(f"{field_name}:{choice}" for field_name, choice in conditions)
+
+
+def _per(value: str, problems: list[str]) -> int:
+    value = value.strip()
+    if not value:
+        return 100
+    if value.isdigit() and int(value) in PERS:
+        return int(value)
+    problems.append(_("An indicator is given per 100 or per 1,000: per 100 was used."))
+    return 100
 
 
 def _form_id(value: str, problems: list[str]) -> int | None:

@@ -18,13 +18,14 @@ from sqlalchemy import func, select
 from analysis.aggregate import MISSING, Measure, population_table, tabulate
 from analysis.disclosure import SENSITIVE_THRESHOLD, THRESHOLD, ProtectedTable, percentages, protect, rates
 from analysis.errors import StatisticsError
+from analysis.indicators import Indicator, indicator_tables
 from analysis.stat_territory import TerritoryIndex, population_figures
 from analysis.tables import TOTAL
 from app.cases.web import STATUS_LABELS
 from app.extensions import db
 from app.models import Form, OrgUnit, PopulationFigure, User
 from app.statistics import case_records, form_records, sources
-from app.statistics.query import TERRITORY, StatQuery
+from app.statistics.query import TERRITORY, Condition, StatQuery
 from forms.engine_text import language_code
 
 __all__ = ["StatTable", "export_rows", "readable_form", "statistics_table"]
@@ -38,6 +39,8 @@ class StatTable:
     counts: ProtectedTable | None  # None when the table could not be made (see problems)
     percent: ProtectedTable | None = None
     rates: ProtectedTable | None = None
+    indicator: ProtectedTable | None = None  # numerator / denominator · per, hidden where its counts are
+    indicator_label: str = ""
     population_year: int | None = None
     threshold: int = THRESHOLD
     sensitive: bool = False
@@ -74,7 +77,11 @@ def statistics_table(user: User, query: StatQuery) -> StatTable:
     base = StatTable(
         query, None, threshold=threshold, sensitive=sensitive, title=title, headings=found.headings
     )
-    base = replace(base, form=found.form, measure_label=found.measure_label)
+    base = replace(
+        base, form=found.form, measure_label=found.measure_label, indicator_label=found.indicator_label
+    )
+    if query.numerator:
+        material = replace(material, records=list(material.records))  # read twice: counts and indicator
     try:
         counts = _protected(material, threshold)
     except StatisticsError as error:
@@ -88,6 +95,7 @@ def statistics_table(user: User, query: StatQuery) -> StatTable:
         counts=counts,
         percent=percentages(counts, along) if query.percent else None,
         rates=rated,
+        indicator=_indicator(material, query, threshold) if query.numerator else None,
         population_year=year,
         labels=_labels(counts, query, material.labels, index),
         notes=tuple(notes),
@@ -104,12 +112,18 @@ class _Found:
     form: Form | None
     measure_label: str
     headings: dict[str, str]
+    indicator_label: str = ""
 
 
 def _source(user: User, query: StatQuery, index: TerritoryIndex, problems: list[str]) -> _Found | None:
     """The records of the query's source, once what the source cannot do is left out (with a message)."""
     if query.source == "cases":
         query = _checked_case_query(query, problems)
+        if query.numerator:
+            problems.append(
+                _("Indicators are worked out on the submissions of a form: the cases are counted.")
+            )
+            query = replace(query, numerator=(), denominator=())
         material = case_records.case_material(user, query, index)
         return _Found(query, material, None, "", {name: dimension_heading(name) for name in query.by})
     form = readable_form(user, query.form_id)
@@ -117,12 +131,85 @@ def _source(user: User, query: StatQuery, index: TerritoryIndex, problems: list[
         problems.append(_("Choose a form whose submissions you may read as statistics."))
         return None
     fields = form_records.form_fields(form)
+    refused = [_condition_problem(fields, condition) for condition in (*query.numerator, *query.denominator)]
+    if any(refused):
+        problems.extend(problem for problem in refused if problem)
+        return None
     query = _checked_form_query(query, fields, problems)
     material = form_records.form_material(user, query, fields, index)
     headings = {
         name: fields.label(name) if name in fields.choices else dimension_heading(name) for name in query.by
     }
-    return _Found(query, material, form, fields.label(query.measure) if query.measure else "", headings)
+    measure = fields.label(query.measure) if query.measure else ""
+    return _Found(query, material, form, measure, headings, _indicator_label(query, fields))
+
+
+# --- indicators ------------------------------------------------------------------------------------
+
+
+def _condition_problem(fields: form_records.FormFields, condition: Condition) -> str | None:
+    """Why an indicator cannot rest on this condition (a field and one of its choices); None if it can."""
+    name, choice = condition
+    if name not in fields.selects:
+        if name in fields.table.fields:
+            return _(
+                "“%(field)s” is not a single or multiple choice question: an indicator counts the "
+                "submissions whose answer is one of its choices. The indicator was not worked out.",
+                field=fields.label(name),
+            )
+        return _("The form has no question “%(field)s”: the indicator was not worked out.", field=name)
+    if choice not in fields.choice_labels(name):
+        return _(
+            "“%(choice)s” is not a choice of “%(field)s”: the indicator was not worked out.",
+            choice=choice,
+            field=fields.label(name),
+        )
+    return None
+
+
+def _where(conditions: tuple[Condition, ...]) -> dict[str, set[str]]:
+    """Choices of one field are alternatives; different fields must all hold."""
+    where: dict[str, set[str]] = {}
+    for name, choice in conditions:
+        where.setdefault(name, set()).add(choice)
+    return where
+
+
+def _indicator(material: sources.Material, query: StatQuery, threshold: int) -> ProtectedTable:
+    """The records meeting the numerator per `per` of those meeting the denominator, in every cell,
+    published only where the counts of both are (IndicatorResult.protect)."""
+    indicator = Indicator(
+        "indicator",
+        numerator=Measure(where=_where(query.numerator)),
+        denominator=Measure(where=_where(query.denominator)),
+        per=query.per,
+    )
+    found = indicator_tables(material.records, material.by, [indicator], weight=material.weight)
+    return found["indicator"].protect(threshold)
+
+
+def _conditions_words(conditions: tuple[Condition, ...], fields: form_records.FormFields) -> str:
+    """`“Provvedimento AG” = Sì`, choices of one field joined by "or", fields by "and"."""
+    parts = []
+    for name, choices in _where(conditions).items():
+        labels = fields.choice_labels(name)
+        ordered = [label for code, label in labels.items() if code in choices]
+        parts.append(f"“{fields.label(name)}” = " + _(" or ").join(ordered))
+    return _(" and ").join(parts)
+
+
+def _indicator_label(query: StatQuery, fields: form_records.FormFields) -> str:
+    if not query.numerator:
+        return ""
+    numerator = _conditions_words(query.numerator, fields)
+    if not query.denominator:
+        return _("Submissions with %(numerator)s per %(per)d submissions", numerator=numerator, per=query.per)
+    return _(
+        "Submissions with %(numerator)s per %(per)d submissions with %(denominator)s",
+        numerator=numerator,
+        per=query.per,
+        denominator=_conditions_words(query.denominator, fields),
+    )
 
 
 def _protected(material: sources.Material, threshold: int) -> ProtectedTable:
@@ -299,7 +386,7 @@ def export_rows(table: StatTable, labels: bool = False) -> tuple[list[str], list
     if counts is None:
         return [], []
     rows = counts.to_rows()
-    derived = [("percent", table.percent), ("rate_per_1000", table.rates)]
+    derived = [("percent", table.percent), ("rate_per_1000", table.rates), ("indicator", table.indicator)]
     for name, found in derived:
         if found is not None:
             for row, other in zip(rows, found.to_rows(), strict=True):
