@@ -31,7 +31,14 @@ from forms.entities import EntityAction, saveto_properties
 from forms.entity_versions import EntityState, apply_action
 from forms.spec import FormSpec
 
-__all__ = ["apply_entity_action", "ensure_entity_list", "link_entity_lists", "link_references", "state_of"]
+__all__ = [
+    "add_properties",
+    "apply_entity_action",
+    "ensure_entity_list",
+    "link_entity_lists",
+    "link_references",
+    "state_of",
+]
 
 _UUID = re.compile(r"^(?:uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 
@@ -47,10 +54,7 @@ def ensure_entity_list(project_id: int, spec: FormSpec) -> EntityList | None:
         db.session.add(entity_list)
         db.session.flush()
         _link_readers(entity_list)
-    known = list(entity_list.properties or [])
-    added = [name for name in saveto_properties(spec).values() if name not in known]
-    if added:
-        entity_list.properties = known + added
+    add_properties(entity_list, saveto_properties(spec).values())
     return entity_list
 
 
@@ -106,7 +110,7 @@ def apply_entity_action(
     db.session.add(_version_row(row.id, state, submission_id, user))
     kind = EntityLinkKind.CREATED if state.version == 1 else EntityLinkKind.UPDATED
     db.session.add(EntitySubmission(entity_id=row.id, submission_id=submission_id, kind=kind))
-    _add_properties(entity_list, state.properties)
+    add_properties(entity_list, state.properties)
     record_interventions(row, data, submission_id)
     audit.record_row(
         f"entity.{kind}",
@@ -221,7 +225,8 @@ def _version_row(
     )
 
 
-def _add_properties(entity_list: EntityList, properties: Mapping[str, str]) -> None:
+def add_properties(entity_list: EntityList, properties: Iterable[str]) -> None:
+    """Add to the list's properties, in first-seen order, the names it does not have yet."""
     known = list(entity_list.properties or [])
     added = [name for name in properties if name not in known]
     if added:

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select
 
 from app import audit
+from app.cases.entities import add_properties
 from app.cases.interventions import InterventionReport, upsert_intervention
 from app.cases.pages import keep_scope
 from app.extensions import db
@@ -258,7 +259,6 @@ def _write_minors(
     skipped = {duplicate.row for duplicate in plan.existing}
     records = [record for record in plan.records if record.row not in skipped]
     now = utcnow()
-    names = list(entity_list.properties or [])
     for start in range(0, len(records), BATCH):
         batch = records[start : start + BATCH]
         entities = [
@@ -297,9 +297,8 @@ def _write_minors(
             ],
         )
         for record in batch:
-            names += [name for name in record.properties if name not in names]
+            add_properties(entity_list, record.properties)
         ctx.progress(start + len(batch), len(records))
-    entity_list.properties = names
     return len(records)
 
 

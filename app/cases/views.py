@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -69,10 +69,7 @@ def identity(case_id: int):
     """Record the case's identifiers, encrypted; only for those who keep cases in its own Ambito or comune."""
     found = pages.case_or_404(_user(), case_id)
     if not can_see_identity(_user(), found):
-        flash(
-            _("Only the social services of the case's Ambito or comune see and change its identity."), "error"
-        )
-        return redirect(url_for("cases.case", case_id=found.id)), 403
+        abort(403)  # the page itself tells them who sees the identity
     form = IdentityForm()
     if not form.validate_on_submit():
         flash(_("Check the identity fields: %(errors)s", errors=_errors(form)), "error")
