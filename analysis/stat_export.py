@@ -3,15 +3,18 @@
 The rows are those of `ProtectedTable.to_rows()` (perhaps with a few more columns, such as labels), so a
 hidden cell is an empty value with its status beside it. CSV is UTF-8 with a byte order mark and RFC 4180
 quoting, like the submission exports; the XLSX workbook has the table on its first sheet and, on a second,
-notes that say what the table is (title, filters, disclosure rule). Text that a spreadsheet might run as a
-formula is neutralised as in forms/exports.
+notes that say what the table is (title, filters, disclosure rule). A report's workbook (`workbook_xlsx`)
+has several tables, a sheet each. Text that a spreadsheet might run as a formula is neutralised as in
+forms/exports.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -47,18 +50,56 @@ def table_xlsx(
 ) -> bytes:
     """A workbook: the rows under a header of `columns` on the first sheet, the notes (name, text) on the
     second. Sheet titles are given, so that they can be in the reader's language."""
-    book = Workbook(write_only=True)
-    table = book.create_sheet(titles[0][:31])
-    table.append([_xlsx_cell(table, column) for column in columns])
-    for row in rows:
-        table.append([_xlsx_cell(table, row.get(column)) for column in columns])
+    sheets = [Sheet(titles[0], columns, rows)]
     if notes:
-        sheet = book.create_sheet(titles[1][:31])
-        for name, text in notes:
-            sheet.append([_xlsx_cell(sheet, name), _xlsx_cell(sheet, text)])
+        sheets.append(notes_sheet(titles[1], notes))
+    return workbook_xlsx(sheets)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: rows under a header of `columns` (no header when `header` is False)."""
+
+    title: str
+    columns: Sequence[str]
+    rows: Sequence[Row]
+    header: bool = True
+
+
+def notes_sheet(title: str, notes: Iterable[tuple[str, str]]) -> Sheet:
+    """Notes (name, text) as a sheet of two columns without a header."""
+    return Sheet(
+        title, ("name", "text"), [{"name": name, "text": text} for name, text in notes], header=False
+    )
+
+
+def workbook_xlsx(sheets: Sequence[Sheet]) -> bytes:
+    """The sheets in one workbook, in order; their titles made valid and distinct (see `sheet_titles`)."""
+    book = Workbook(write_only=True)
+    for sheet, title in zip(sheets, sheet_titles([sheet.title for sheet in sheets]), strict=True):
+        page = book.create_sheet(title)
+        if sheet.header:
+            page.append([_xlsx_cell(page, column) for column in sheet.columns])
+        for row in sheet.rows:
+            page.append([_xlsx_cell(page, row.get(column)) for column in sheet.columns])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def sheet_titles(titles: Sequence[str]) -> list[str]:
+    """Titles a spreadsheet accepts: none of []:*?/\\, at most 31 characters, no two alike whatever the
+    case (a number is added to a repeated one)."""
+    found: list[str] = []
+    for title in titles:
+        plain = re.sub(r"[\[\]:*?/\\]", " ", title).strip().strip("'") or "sheet"
+        candidate, number = plain[:31], 1
+        while candidate.lower() in (taken.lower() for taken in found):
+            number += 1
+            suffix = f" ({number})"
+            candidate = plain[: 31 - len(suffix)] + suffix
+        found.append(candidate)
+    return found
 
 
 def _xlsx_cell(sheet: object, value: object) -> object:

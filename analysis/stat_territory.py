@@ -1,17 +1,19 @@
-"""The territory of statistics: an org unit's province, Ambito and comune, the units of a level, populations.
+"""The territory of statistics: an org unit's region, province, zone, Ambito and comune, units of a level.
 
 The org-unit tree comes in as plain rows (`Unit`, with the materialised path "/<root>/<child>/.../<own>/"),
 so this module works without a database. A row of statistics carries the org unit it belongs to; its codes
-at each level are those of the unit and its ancestors:
+at each level are those of the unit and its ancestors, and its zone (analysis.stat_zones):
 
     index = TerritoryIndex(units)
-    record |= index.codes(row.org_unit_id, comune="075035")   # {"provincia": "075", "ambito": "LE-01", ...}
+    record |= index.codes(row.org_unit_id, comune="075035")   # {"provincia": "075", "zona": "075", ...}
     by = index.breakdown("ambito", within=scope_paths)        # a ByTerritory: province → Ambito
 
-Levels. "provincia" is a breakdown by province; "ambito" has province subtotals; "comune" has province
-subtotals too, not Ambito ones, because a comune may lie directly under its province, outside any Ambito.
-A record whose unit sits above the level asked for (a case held by a province, in a table by Ambito) is
-counted under MISSING.
+Levels. "regione", "provincia" and "zona" are flat breakdowns (the total is the whole network); "ambito"
+has province subtotals; "comune" has province subtotals too, not Ambito ones, because a comune may lie
+directly under its province, outside any Ambito. A record whose unit sits above the level asked for (a case
+held by a province, in a table by Ambito) is counted under MISSING.
+
+An `Area` narrows a table to one unit or zone: the records whose codes hold it, and the units inside it.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from analysis.aggregate import ByTerritory
+from analysis.stat_zones import Zones
 
-LEVELS = ("provincia", "ambito", "comune")
-KINDS = {"provincia": "province", "ambito": "ambito", "comune": "comune"}
+LEVELS = ("regione", "provincia", "zona", "ambito", "comune")
+ZONE = "zona"
+KINDS = {"regione": "region", "provincia": "province", "ambito": "ambito", "comune": "comune"}
 HIERARCHY = {
+    "regione": ("regione",),
     "provincia": ("provincia",),
+    "zona": ("zona",),
     "ambito": ("provincia", "ambito"),
     "comune": ("provincia", "comune"),
 }
@@ -49,13 +55,29 @@ class Unit:
         return tuple(int(part) for part in self.path.strip("/").split("/") if part)
 
 
-class TerritoryIndex:
-    """The org-unit tree, to read each unit's codes at the levels of statistics."""
+@dataclass(frozen=True)
+class Area:
+    """A unit or a zone a table is narrowed to: its level and code, and (for a unit) its path."""
 
-    def __init__(self, units: Iterable[Unit]) -> None:
+    level: str
+    code: str
+    path: str | None = None
+
+    def holds(self, codes: Mapping[str, object]) -> bool:
+        return codes.get(self.level) == self.code
+
+
+class TerritoryIndex:
+    """The org-unit tree, to read each unit's codes at the levels of statistics.
+
+    cities: the units that are zones of their own, code -> name (analysis.stat_zones; None: Bari città).
+    """
+
+    def __init__(self, units: Iterable[Unit], cities: Mapping[str, str] | None = None) -> None:
         self._by_id = {unit.id: unit for unit in units}
         self._by_code = {unit.code: unit for unit in self._by_id.values()}
         self._codes: dict[tuple[int | None, str | None], dict[str, str]] = {}
+        self.zones = Zones(self._by_id, cities)
 
     def codes(self, unit_id: int | None, comune: str | None = None) -> dict[str, str]:
         """The codes of the unit's province, Ambito and comune (those it has, itself included).
@@ -78,18 +100,28 @@ class TerritoryIndex:
             for level, kind in KINDS.items():
                 if ancestor.kind == kind and level not in found:
                     found[level] = ancestor.code
+        zone = self.zones.of(unit.id)
         if "comune" not in found and comune:
             resident = self._by_code.get(comune)
             if resident is not None and resident.kind == KINDS["comune"] and unit.id in resident.lineage:
                 found["comune"] = resident.code
+                zone = self.zones.of(resident.id)
+        if zone is not None:
+            found[ZONE] = zone
         return found
 
     def _ancestors(self, unit: Unit) -> list[Unit]:
         """The unit and the units above it, nearest first."""
         return [self._by_id[i] for i in reversed(unit.lineage) if i in self._by_id]
 
-    def units_at(self, level: str, within: Sequence[str] | None = None) -> list[dict[str, str]]:
-        """The codes of every unit of the level inside the subtrees `within` (paths; None: everywhere)."""
+    def units_at(
+        self, level: str, within: Sequence[str] | None = None, area: Area | None = None
+    ) -> list[dict[str, str]]:
+        """The codes of every unit (or zone) of the level inside the subtrees `within` (paths; None:
+        everywhere) and inside the area, if any."""
+        if level == ZONE:
+            zones = self.zones.within([area.path] if area is not None and area.path else within)
+            return [{ZONE: code} for code in zones if area is None or area.level != ZONE or area.code == code]
         kind = KINDS[level]
         levels = HIERARCHY[level]
         found = []
@@ -97,15 +129,30 @@ class TerritoryIndex:
             if unit.kind != kind or not _inside(unit.path, within):
                 continue
             codes = self.codes(unit.id)
-            if all(name in codes for name in levels):
+            if all(name in codes for name in levels) and (area is None or area.holds(codes)):
                 found.append({name: codes[name] for name in levels})
         return sorted(found, key=lambda codes: [self.name(codes[name]) for name in levels])
 
-    def breakdown(self, level: str, within: Sequence[str] | None = None) -> ByTerritory:
+    def breakdown(
+        self, level: str, within: Sequence[str] | None = None, area: Area | None = None
+    ) -> ByTerritory:
         """A breakdown by the units of a level, with their zeros, subtotals by province (see the module)."""
-        return ByTerritory(HIERARCHY[level], self.units_at(level, within), name=level)
+        return ByTerritory(HIERARCHY[level], self.units_at(level, within, area), name=level)
 
-    def name(self, code: str) -> str:
+    def area(self, code: str) -> Area | None:
+        """The area a code names: a region, province, Ambito or comune by its code, a zone as "zona:<code>";
+        None for an unknown code or a unit of another kind (an agency, a service)."""
+        if code.startswith(f"{ZONE}:"):
+            zone = code.removeprefix(f"{ZONE}:")
+            return Area(ZONE, zone) if zone in self.zones.within(None) else None
+        unit = self._by_code.get(code)
+        level = next((name for name, kind in KINDS.items() if unit is not None and unit.kind == kind), None)
+        return Area(level, unit.code, unit.path) if unit is not None and level is not None else None
+
+    def name(self, code: str, level: str | None = None) -> str:
+        """A unit's name by its code; with level "zona", the zone's name."""
+        if level == ZONE:
+            return self.zones.name(code)
         unit = self._by_code.get(code)
         return unit.name if unit is not None else code
 
@@ -113,29 +160,56 @@ class TerritoryIndex:
         """Every unit's name by its code."""
         return {code: unit.name for code, unit in self._by_code.items()}
 
-    def unit_figures(self, codes: Iterable[str], figures: Mapping[int, Figures]) -> dict[str, Figures]:
+    def unit_figures(
+        self, codes: Iterable[str], figures: Mapping[int, Figures], level: str | None = None
+    ) -> dict[str, Figures]:
         """The population figures of each unit: its own, else the sum of its comuni's when every comune
-        under it has some. Units with neither are left out."""
+        under it has some. Units with neither are left out. With level "zona", of each zone: the sum of
+        its comuni's, else (a province zone) the province's less its cities'."""
         found: dict[str, Figures] = {}
         for code in codes:
-            unit = self._by_code.get(code)
-            if unit is None:
-                continue
-            if unit.id in figures:
-                found[code] = figures[unit.id]
-                continue
-            comuni = [
-                other
-                for other in self._by_id.values()
-                if other.kind == KINDS["comune"] and unit.id in other.lineage and other.id != unit.id
-            ]
-            if comuni and all(comune.id in figures for comune in comuni):
-                total: dict[tuple[str, str], int] = {}
-                for comune in comuni:
-                    for key, count in figures[comune.id].items():
-                        total[key] = total.get(key, 0) + count
-                found[code] = total
+            rows = self._zone_figures(code, figures) if level == ZONE else self._unit_figures(code, figures)
+            if rows is not None:
+                found[code] = rows
         return found
+
+    def _unit_figures(self, code: str, figures: Mapping[int, Figures]) -> Figures | None:
+        unit = self._by_code.get(code)
+        if unit is None:
+            return None
+        if unit.id in figures:
+            return figures[unit.id]
+        comuni = [
+            other
+            for other in self._by_id.values()
+            if other.kind == KINDS["comune"] and unit.id in other.lineage and other.id != unit.id
+        ]
+        return _sum(figures[comune.id] for comune in comuni) if _all_in(comuni, figures) else None
+
+    def _zone_figures(self, code: str, figures: Mapping[int, Figures]) -> Figures | None:
+        comuni = self.zones.comuni(code)
+        if _all_in(comuni, figures):
+            return _sum(figures[comune.id] for comune in comuni)
+        if self.zones.is_city(code):
+            return self._unit_figures(code, figures)
+        province = self._unit_figures(code, figures)
+        cities = [self._unit_figures(city, figures) for city in self.zones.cities_of(code)]
+        if province is None or any(city is None for city in cities):
+            return None
+        keys = set(province).intersection(*(set(city or {}) for city in cities))
+        return {key: province[key] - sum((city or {})[key] for city in cities) for key in keys} or None
+
+
+def _all_in(units: Sequence[Unit], figures: Mapping[int, Figures]) -> bool:
+    return bool(units) and all(unit.id in figures for unit in units)
+
+
+def _sum(rows: Iterable[Figures]) -> dict[tuple[str, str], int]:
+    total: dict[tuple[str, str], int] = {}
+    for found in rows:
+        for key, count in found.items():
+            total[key] = total.get(key, 0) + count
+    return total
 
 
 def _inside(path: str, within: Sequence[str] | None) -> bool:

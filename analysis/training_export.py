@@ -116,7 +116,7 @@ def report_xlsx(report: ImpactReport, meta: ReportMeta, text: ReportText | None 
     notes = [text.duplicates.format(superseded=report.superseded, unusable=report.unusable)]
     notes += [line.format(n=report.min_pairs) for line in text.methods]
     for line in notes:
-        sheet.append([_text(sheet, line)])
+        sheet.append([text_cell(sheet, line)])
     attrition = book.create_sheet(text.attrition_sheet)
     _sheet(attrition, meta, text.attrition_columns, attrition_rows(report, text), (None, 0, 0, 0, 0, 1, 0))
     items = book.create_sheet(text.items_sheet)
@@ -134,16 +134,16 @@ def _sheet(
     rows: Sequence[Sequence[object]],
     digits: Sequence[int | None],
 ) -> None:
-    sheet.append([_text(sheet, meta.title)])
+    sheet.append([text_cell(sheet, meta.title)])
     sheet["A1"].font = Font(bold=True, size=13)
     for line in meta.lines:
-        sheet.append([_text(sheet, line)])
+        sheet.append([text_cell(sheet, line)])
     sheet.append([])
-    sheet.append([_text(sheet, c) for c in columns])
+    sheet.append([text_cell(sheet, c) for c in columns])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_text(sheet, v) if isinstance(v, str) else v for v in row])
+        sheet.append([text_cell(sheet, v) if isinstance(v, str) else v for v in row])
         for cell, places in zip(sheet[sheet.max_row], digits, strict=False):
             if places and isinstance(cell.value, float):
                 cell.number_format = _NUMBER_FORMATS[places]
@@ -153,7 +153,7 @@ def _sheet(
             sheet.column_dimensions[column[0].column_letter].width = 14 if index else 32
 
 
-def _text(sheet: Worksheet, value: str) -> object:
+def text_cell(sheet: Worksheet, value: str) -> object:
     """Text that a spreadsheet will never run as a formula (see forms.exports.cells)."""
     text = excel_text(value)
     if not is_formula_like(text) and text not in ERROR_CODES:
@@ -174,22 +174,22 @@ def report_docx(
     """A landscape Word document: title, headline table, attrition, questions, charts (PNG) and methods."""
     text = text or report_text()
     document = Document()
-    _landscape(document)
+    landscape(document)
     document.add_heading(meta.title, level=1)
     for line in meta.lines:
         document.add_paragraph(line)
     document.add_heading(text.headline_heading, level=2)
-    _docx_table(document, _docx_headline(report, text), _docx_headline_columns(text))
+    docx_table(document, _docx_headline_columns(text), _docx_headline(report, text))
     document.add_paragraph(text.duplicates.format(superseded=report.superseded, unusable=report.unusable))
     document.add_heading(text.attrition_heading, level=2)
     rows = [
         [_cell_text(v, 1 if i == 5 else 0, text) for i, v in enumerate(r)]
         for r in attrition_rows(report, text)
     ]
-    _docx_table(document, rows, text.attrition_columns)
+    docx_table(document, text.attrition_columns, rows)
     if report.instrument.knowledge:
         document.add_heading(text.items_heading, level=2)
-        _docx_table(document, _docx_items(report, text), _docx_item_columns(text))
+        docx_table(document, _docx_item_columns(text), _docx_items(report, text))
     if charts:
         document.add_heading(text.charts_heading, level=2)
         for png in charts.values():
@@ -201,7 +201,8 @@ def report_docx(
     return out.getvalue()
 
 
-def _landscape(document: object) -> None:
+def landscape(document: object) -> None:
+    """Turn a python-docx document's first section to landscape with 1.5 cm margins."""
     section = document.sections[0]  # type: ignore[attr-defined]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
@@ -240,6 +241,12 @@ def _docx_items(report: ImpactReport, text: ReportText) -> list[list[str]]:
     return rows
 
 
+def _shown(value: object) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def _cell_text(value: object, digits: int, text: ReportText) -> str:
     if value is None:
         return "—"
@@ -248,7 +255,8 @@ def _cell_text(value: object, digits: int, text: ReportText) -> str:
     return str(value)
 
 
-def _docx_table(document: object, rows: Sequence[Sequence[str]], columns: Sequence[str]) -> None:
+def docx_table(document: object, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """A bordered table with a bold header row in 8-point type; None shows as empty, dates in ISO form."""
     table = document.add_table(rows=1, cols=len(columns))  # type: ignore[attr-defined]
     table.style = "Table Grid"
     for cell, name in zip(table.rows[0].cells, columns, strict=True):
@@ -258,7 +266,9 @@ def _docx_table(document: object, rows: Sequence[Sequence[str]], columns: Sequen
     for row in rows:
         cells = table.add_row().cells
         for cell, value in zip(cells, row, strict=True):
-            cell.text = value
+            cell.text = (
+                "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+            )
     for row in table.rows:
         for cell in row.cells:
             for paragraph in cell.paragraphs:

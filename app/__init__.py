@@ -42,12 +42,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from app import admin, api, auth, cli, home, jobs, openrosa, surveys
     from app.cases import web as cases
     from app.monitoring import web as monitoring
+    from app.programme import web as programme
     from app.registry import web as registry
     from app.statistics import web as statistics
     from app.training import web as training
+    from app.transcripts import web as transcripts
 
     pages = (auth.bp, home.bp, admin.bp, surveys.bp, cases.bp, registry.bp, monitoring.bp, statistics.bp)
-    for blueprint in (*pages, training.bp, api.bp, openrosa.bp, jobs.bp):
+    for blueprint in (*pages, training.bp, transcripts.bp, programme.bp, api.bp, openrosa.bp, jobs.bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

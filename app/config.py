@@ -50,6 +50,9 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         # tables on special categories, court measures or minors in care).
         STATISTICS_THRESHOLD=3,
         STATISTICS_SENSITIVE_THRESHOLD=5,
+        # Zones of statistics (analysis/stat_zones.py): the units that are zones of their own, code -> name;
+        # every other unit is in its province's zone. Set it in instance/config.py to change the zones.
+        STATISTICS_ZONES={"072006": "Bari città"},
         IDENTITY_KEYS=(),
         PSEUDONYM_KEY="",
     )

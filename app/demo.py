@@ -14,10 +14,12 @@ from app.demo_cases import load_demo_cases
 from app.demo_forms import DEFAULT_FORMS, load_demo_forms
 from app.extensions import db
 from app.models import Project, Role, User
+from app.programme.demo import load_demo_programme
 from app.registry.demo import demo_services
 from app.territory import csvfile, services
 from app.territory.tree import TerritoryError, find_by_code
 from app.training.demo import load_demo_training
+from app.transcripts.demo import load_demo_transcripts
 
 DEFAULT_TERRITORY = Path(__file__).resolve().parents[2] / "shared" / "domain" / "puglia_territory.csv"
 DEMO_PASSWORD = "Humus-demo-2026"  # noqa: S105 - printed on purpose: these are demo accounts
@@ -103,6 +105,8 @@ def load_demo(territory_csv: bytes) -> Project:
     load_demo_cases(project)
     demo_services()
     load_demo_training(project)
+    load_demo_transcripts(project)
+    load_demo_programme(project)
     db.session.commit()
     return project
 

@@ -1,4 +1,5 @@
-"""Demo forms: the three domain XLSForms uploaded to the demo project, with realistic monitoring reports."""
+"""Demo forms: the three domain XLSForms uploaded to the demo project, with realistic monitoring reports, and
+the monitoring form's variant that picks its service from the registry (app/registry/demo_form.py)."""
 
 import uuid
 from pathlib import Path
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from app.auth.services import find_user_by_email
 from app.extensions import db
 from app.models import Form, Project
+from app.registry import demo_form
 from app.surveys import attachments, services
 from app.surveys import submissions as recording
 
@@ -26,6 +28,11 @@ def load_demo_forms(project: Project, forms_dir: Path, territory_csv: bytes) -> 
         if path.is_file() and not _uploaded(project, path.stem):
             upload = services.upload_form(researcher, project, path.read_bytes(), filename)
             _attach_datasets(upload.version, territory_csv)
+    seed = forms_dir / FORM_FILES[0]
+    if seed.is_file() and not _uploaded(project, demo_form.FORM_ID):  # servizi.csv comes from the registry
+        variant = demo_form.registry_monitoring_xlsform(seed.read_bytes())
+        upload = services.upload_form(researcher, project, variant, demo_form.FILENAME)
+        _attach_datasets(upload.version, territory_csv)
     monitoring = _uploaded(project, "monitoraggio_servizi")
     if monitoring is not None:
         for email, unit, report in REPORTS:

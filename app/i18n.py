@@ -33,3 +33,14 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_languages() -> dict[str, object]:
         return {"languages": app.config["LANGUAGES"], "current_locale": str(get_locale())}
+
+
+def in_user_language(message: str) -> str:
+    """One language of a message that the pure packages write as "Italiano. / English.".
+
+    Messages without that shape come back whole.
+    """
+    parts = message.split(" / ")
+    if len(parts) != 2:
+        return message
+    return parts[1] if str(get_locale()) == "en" else parts[0]

@@ -1,6 +1,7 @@
 """Every table of Humus, in SQLAlchemy 2 typed style."""
 
 import enum
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -760,3 +761,519 @@ class Attendance(db.Model):
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id"), index=True)
     hours: Mapped[float]
+
+
+def new_guid() -> str:
+    """A REFI-QDA GUID: what an exported project names each object by, stable across exports."""
+    return str(uuid.uuid4())
+
+
+class CodingProject(db.Model):
+    """A qualitative study: its transcripts, participants, codebook, codings and memos (one REFI-QDA project).
+
+    It belongs to a Humus project and to an org unit: whoever may code transcripts in a scope covering that
+    unit works on it (a study with no unit is open only to network-wide coders). When `blind` is set, coders
+    see only their own codings until a coordinator releases them (`released_at`).
+    """
+
+    __tablename__ = "coding_projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8), default="it")
+    turn_pattern: Mapped[str] = mapped_column(String(500), default="")  # a study's own speaker pattern
+    blind: Mapped[bool] = mapped_column(default=False)
+    released_at: Mapped[datetime | None]
+    guid: Mapped[str] = mapped_column(String(36), default=new_guid)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[Project] = relationship()
+    org_unit: Mapped[OrgUnit | None] = relationship()
+
+
+class CodingParticipant(db.Model):
+    """A person who speaks in the transcripts, known by a code; attributes are typed values (REFI cases)."""
+
+    __tablename__ = "coding_participants"
+    __table_args__ = (UniqueConstraint("coding_project_id", "code", name="coding_participant_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coding_project_id: Mapped[int] = mapped_column(ForeignKey("coding_projects.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    # role, service_type, territory, gender, seniority_years, and any the study adds
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    guid: Mapped[str] = mapped_column(String(36), default=new_guid)
+
+
+class CodingDocument(db.Model):
+    """A transcript as canonical UTF-8 text; offsets into it are code points, end-exclusive."""
+
+    __tablename__ = "coding_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coding_project_id: Mapped[int] = mapped_column(
+        ForeignKey("coding_projects.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    source_format: Mapped[str] = mapped_column(String(8), default="txt")
+    # date, macro_area, service_type, and any the study adds
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))
+    guid: Mapped[str] = mapped_column(String(36), default=new_guid)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    coding_project: Mapped[CodingProject] = relationship()
+    org_unit: Mapped[OrgUnit | None] = relationship()
+    turns: Mapped[list["CodingTurn"]] = relationship(
+        order_by="CodingTurn.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class CodingNameMapping(db.Model):
+    """The names replaced in a document at import (by participant codes or pseudonyms), encrypted.
+
+    Kept apart from the text: exports and statistics never read this table.
+    """
+
+    __tablename__ = "coding_name_mappings"
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("coding_documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CodingTurn(db.Model):
+    """A speaker turn: who speaks, from where to where in the text, and the timestamps kept as data."""
+
+    __tablename__ = "coding_turns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("coding_documents.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    speaker: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(100), default="")
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coding_participants.id", ondelete="SET NULL")
+    )
+    start: Mapped[int] = mapped_column("start_pos")
+    end: Mapped[int] = mapped_column("end_pos")
+    time_start: Mapped[float | None]
+    time_end: Mapped[float | None]
+
+    participant: Mapped[CodingParticipant | None] = relationship()
+
+
+class Code(db.Model):
+    """A node of the codebook tree, with the definition coders apply it by."""
+
+    __tablename__ = "coding_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coding_project_id: Mapped[int] = mapped_column(
+        ForeignKey("coding_projects.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("coding_codes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[str] = mapped_column(Text, default="")
+    when_to_use: Mapped[str] = mapped_column(Text, default="")
+    when_not: Mapped[str] = mapped_column(Text, default="")
+    example: Mapped[str] = mapped_column(Text, default="")
+    colour: Mapped[str] = mapped_column(String(7), default="#0066cc")
+    position: Mapped[int] = mapped_column(default=0)
+    marks_need: Mapped[bool] = mapped_column(default=False)  # passages coded here are training needs
+    guid: Mapped[str] = mapped_column(String(36), default=new_guid)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CodingOrigin(enum.StrEnum):
+    MANUAL = "manual"
+    AUTO = "auto"  # auto-coding of search hits, undone as a batch
+    SUGGESTION = "suggestion"  # a machine suggestion a person accepted
+    IMPORT = "import"  # read from a REFI-QDA project
+
+
+class Coding(db.Model):
+    """A code applied to a span of a document by one coder."""
+
+    __tablename__ = "codings"
+    __table_args__ = (
+        CheckConstraint("start_pos >= 0 AND end_pos > start_pos", name="span"),
+        _enum_check("origin", "origin", CodingOrigin),
+        Index("ix_codings_document_start", "document_id", "start_pos"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("coding_documents.id", ondelete="CASCADE"))
+    code_id: Mapped[int] = mapped_column(ForeignKey("coding_codes.id", ondelete="CASCADE"), index=True)
+    start: Mapped[int] = mapped_column("start_pos")
+    end: Mapped[int] = mapped_column("end_pos")
+    coder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    origin: Mapped[str] = mapped_column(String(16), default=CodingOrigin.MANUAL)
+    batch: Mapped[str] = mapped_column(String(36), default="", index=True)
+    guid: Mapped[str] = mapped_column(String(36), default=new_guid)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    code: Mapped[Code] = relationship()
+    coder: Mapped[User | None] = relationship()
+
+
+class CodingMemo(db.Model):
+    """A memo on a study, a document, a coded segment or a code."""
+
+    __tablename__ = "coding_memos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coding_project_id: Mapped[int] = mapped_column(
+        ForeignKey("coding_projects.id", ondelete="CASCADE"), index=True
+    )
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("coding_documents.id", ondelete="CASCADE"))
+    coding_id: Mapped[int | None] = mapped_column(ForeignKey("codings.id", ondelete="CASCADE"))
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("coding_codes.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    text: Mapped[str] = mapped_column(Text)
+    guid: Mapped[str] = mapped_column(String(36), default=new_guid)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class EventKind(enum.StrEnum):
+    FOCUS_GROUP = "focus_group"
+    WORKSHOP = "workshop"
+    SEMINAR = "seminar"
+    TECHNICAL_TABLE = "technical_table"  # technical and inter-institutional tables
+    DISSEMINATION = "dissemination"
+    OTHER = "other"  # self-managed activities, events in squares and services...
+
+
+class ParticipantCategory(enum.StrEnum):
+    PUBLIC_SERVICES = "public_services"
+    THIRD_SECTOR = "third_sector"
+    FAMILIES = "families"
+    SCHOOLS = "schools"
+    HEALTH = "health"
+    JUSTICE = "justice"
+    OTHER = "other"
+
+
+class ParticipantGender(enum.StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    UNSPECIFIED = "unspecified"
+
+
+class AttachmentKind(enum.StrEnum):
+    PROGRAMME = "programme"
+    SIGN_IN = "sign_in"  # the sign-in sheet: names of people, read only in the event's scope
+    MINUTES = "minutes"
+    OTHER = "other"
+
+
+class VoucherLevel(enum.StrEnum):
+    BASE = "base"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class VoucherStatus(enum.StrEnum):
+    ASSIGNED = "assigned"
+    IN_USE = "in_use"
+    SPENT = "spent"
+    EXPIRED = "expired"
+
+
+class ProgrammeAction(db.Model):
+    """An action of a funded programme (Azione 1, 2...): a group of activities of a project."""
+
+    __tablename__ = "programme_actions"
+    __table_args__ = (UniqueConstraint("project_id", "code", name="programme_action_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[Project] = relationship()
+    activities: Mapped[list["ProgrammeActivity"]] = relationship(
+        back_populates="action", order_by="[ProgrammeActivity.position, ProgrammeActivity.code]"
+    )
+
+
+class ProgrammeActivity(db.Model):
+    """An activity of an action (Attività 3.2): who is responsible, when it is planned and when it ran."""
+
+    __tablename__ = "programme_activities"
+    __table_args__ = (
+        UniqueConstraint("action_id", "code", name="programme_activity_code"),
+        CheckConstraint(
+            "planned_start IS NULL OR planned_end IS NULL OR planned_end >= planned_start",
+            name="planned_span",
+        ),
+        CheckConstraint(
+            "actual_start IS NULL OR actual_end IS NULL OR actual_end >= actual_start", name="actual_span"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("programme_actions.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+    responsible_partner: Mapped[str] = mapped_column(String(255), default="")
+    planned_start: Mapped[date | None]
+    planned_end: Mapped[date | None]
+    actual_start: Mapped[date | None]
+    actual_end: Mapped[date | None]
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    action: Mapped[ProgrammeAction] = relationship(back_populates="activities")
+    targets: Mapped[list["ProgrammeTarget"]] = relationship(
+        order_by="ProgrammeTarget.set_at", cascade="all, delete-orphan"
+    )
+
+
+class ProgrammeTarget(db.Model):
+    """An expected output of an activity (events, participants...) as set at a time.
+
+    A new value replaces the row (`replaced_at`) rather than changing it, so a report as of any date
+    reads the targets that held then."""
+
+    __tablename__ = "programme_targets"
+    __table_args__ = (
+        CheckConstraint("value >= 0", name="non_negative"),
+        Index("ix_programme_targets_activity_metric", "activity_id", "metric"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("programme_activities.id", ondelete="CASCADE"))
+    metric: Mapped[str] = mapped_column(String(32))  # analysis.programme.METRICS
+    value: Mapped[int]
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replaced_at: Mapped[datetime | None]
+
+
+class ProgrammeActivityTraining(db.Model):
+    """A training intervention run as (part of) an activity: its editions' trainees count for it."""
+
+    __tablename__ = "programme_activity_trainings"
+
+    intervention_id: Mapped[int] = mapped_column(
+        ForeignKey("training_interventions.id", ondelete="CASCADE"), primary_key=True
+    )
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_activities.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    intervention: Mapped[TrainingIntervention] = relationship()
+
+
+class ProgrammeActivityForm(db.Model):
+    """A form whose submissions are the questionnaires an activity collects."""
+
+    __tablename__ = "programme_activity_forms"
+
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_activities.id", ondelete="CASCADE"), primary_key=True
+    )
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    form: Mapped[Form] = relationship()
+
+
+class ProgrammeEvent(db.Model):
+    """A focus group, workshop, seminar, technical table or dissemination event held for an activity."""
+
+    __tablename__ = "programme_events"
+    __table_args__ = (
+        _enum_check("kind", "kind", EventKind),
+        Index("ix_programme_events_activity_held", "activity_id", "held_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("programme_activities.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    title: Mapped[str] = mapped_column(String(255))
+    held_on: Mapped[date]
+    # Where it took place, and its scope; none means a network-wide event.
+    org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    place: Mapped[str] = mapped_column(String(255), default="")
+    organiser: Mapped[str] = mapped_column(String(255), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]  # kept for reports as of an earlier date
+
+    activity: Mapped[ProgrammeActivity] = relationship()
+    org_unit: Mapped[OrgUnit | None] = relationship()
+
+
+class EventParticipation(db.Model):
+    """How many people of a category and gender took part in an event.
+
+    Saving the grid again replaces the rows (`replaced_at`), so a report as of an earlier date still
+    reads the counts recorded then."""
+
+    __tablename__ = "programme_event_participants"
+    __table_args__ = (
+        _enum_check("category", "category", ParticipantCategory),
+        _enum_check("gender", "gender", ParticipantGender),
+        CheckConstraint("count >= 0", name="non_negative"),
+        Index("ix_programme_event_participants_event", "event_id", "replaced_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("programme_events.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(24))
+    gender: Mapped[str] = mapped_column(String(16))
+    count: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replaced_at: Mapped[datetime | None]
+
+
+class EventAttachment(db.Model):
+    """A file of an event (programme, sign-in sheet, minutes); its type is what its bytes are, not its
+    name."""
+
+    __tablename__ = "programme_event_attachments"
+    __table_args__ = (_enum_check("kind", "kind", AttachmentKind),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("programme_events.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(127))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EventTranscript(db.Model):
+    """A transcript of the coding workbench that records an event (a focus group's discussion)."""
+
+    __tablename__ = "programme_event_transcripts"
+
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_events.id", ondelete="CASCADE"), primary_key=True
+    )
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("coding_documents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    document: Mapped[CodingDocument] = relationship()
+
+
+class VoucherType(db.Model):
+    """A kind of voucher a project gives households (INSIEME base, medium, high): amount, how many, for
+    whom."""
+
+    __tablename__ = "voucher_types"
+    __table_args__ = (
+        UniqueConstraint("project_id", "name", name="voucher_type_name"),
+        _enum_check("level", "level", VoucherLevel),
+        CheckConstraint("amount_cents > 0", name="positive_amount"),
+        CheckConstraint("quantity > 0", name="positive_quantity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("programme_activities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(8))
+    amount_cents: Mapped[int]  # money in whole cents: exact on every database
+    quantity: Mapped[int]  # how many the programme funds
+    rules: Mapped[list[str]] = mapped_column(JSON, default=list)  # analysis.programme_vouchers.RULES
+    isee_max: Mapped[int | None]  # euros: the socio-economic disadvantage threshold
+    months_valid: Mapped[int | None]  # after assignment; none: no expiry
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    activity: Mapped[ProgrammeActivity | None] = relationship()
+
+
+class VoucherAssignment(db.Model):
+    """A voucher given to a case of the cartella sociale or to a household (by its code), in an org unit."""
+
+    __tablename__ = "voucher_assignments"
+    __table_args__ = (
+        _enum_check("status", "status", VoucherStatus),
+        CheckConstraint("entity_id IS NOT NULL OR household <> ''", name="recipient"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    voucher_type_id: Mapped[int] = mapped_column(ForeignKey("voucher_types.id"), index=True)
+    entity_id: Mapped[int | None] = mapped_column(ForeignKey("entities.id"), index=True)
+    household: Mapped[str] = mapped_column(String(64), default="")  # a household code, never a name
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=VoucherStatus.ASSIGNED)
+    assigned_on: Mapped[date]
+    expires_on: Mapped[date | None]
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the eligibility facts checked
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    voucher_type: Mapped[VoucherType] = relationship()
+    entity: Mapped[Entity | None] = relationship()
+    org_unit: Mapped[OrgUnit] = relationship()
+    changes: Mapped[list["VoucherStatusChange"]] = relationship(
+        order_by="VoucherStatusChange.id", cascade="all, delete-orphan"
+    )
+    spendings: Mapped[list["VoucherSpending"]] = relationship(
+        order_by="[VoucherSpending.spent_on, VoucherSpending.id]", cascade="all, delete-orphan"
+    )
+
+
+class VoucherStatusChange(db.Model):
+    """A voucher's status from a date on: the history reports as of an earlier date read."""
+
+    __tablename__ = "voucher_status_changes"
+    __table_args__ = (_enum_check("status", "status", VoucherStatus),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("voucher_assignments.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    on: Mapped[date] = mapped_column("on_date")
+    note: Mapped[str] = mapped_column(String(255), default="")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VoucherSpending(db.Model):
+    """Money spent from a voucher: when, how much, on what. The total never exceeds the voucher's amount."""
+
+    __tablename__ = "voucher_spendings"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="positive_amount"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("voucher_assignments.id", ondelete="CASCADE"), index=True
+    )
+    spent_on: Mapped[date]
+    amount_cents: Mapped[int]
+    description: Mapped[str] = mapped_column(String(255), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

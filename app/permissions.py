@@ -22,6 +22,8 @@ class Permission(enum.StrEnum):
     CODE_TRANSCRIPTS = "code_transcripts"
     RUN_TRAINING = "run_training"
     READ_STATISTICS = "read_statistics"
+    RUN_PROGRAMME = "run_programme"  # edit the programme's plan, record its events, define voucher types
+    READ_PROGRAMME = "read_programme"  # read the plan, the timeline and the progress report
 
 
 GRANTS: dict[str, frozenset[Permission]] = {
@@ -32,6 +34,8 @@ GRANTS: dict[str, frozenset[Permission]] = {
             Permission.READ_DATA,
             Permission.READ_STATISTICS,
             Permission.CODE_TRANSCRIPTS,
+            Permission.RUN_PROGRAMME,
+            Permission.READ_PROGRAMME,
         }
     ),
     Role.OPERATOR: frozenset(
@@ -40,12 +44,19 @@ GRANTS: dict[str, frozenset[Permission]] = {
             Permission.KEEP_CASES,
             Permission.READ_DATA,
             Permission.READ_STATISTICS,
+            Permission.READ_PROGRAMME,
         }
     ),
     Role.EVALUATOR: frozenset(
-        {Permission.CODE_TRANSCRIPTS, Permission.RUN_TRAINING, Permission.READ_STATISTICS}
+        {
+            Permission.CODE_TRANSCRIPTS,
+            Permission.RUN_TRAINING,
+            Permission.READ_STATISTICS,
+            Permission.RUN_PROGRAMME,
+            Permission.READ_PROGRAMME,
+        }
     ),
-    Role.VIEWER: frozenset({Permission.READ_STATISTICS}),
+    Role.VIEWER: frozenset({Permission.READ_STATISTICS, Permission.READ_PROGRAMME}),
 }
 
 

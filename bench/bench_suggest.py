@@ -1,9 +1,9 @@
 """Benchmark: code suggestions (coding/suggest.py) against a keyword baseline, and their speed.
 
 Quality: 5-fold cross-validated micro and macro F1 on the participant turns of the focus-group corpus in
-tests/coding/data/corpus/ (8 groups of operators of family and child services, 7 codes). The baseline,
-measured in the same run on the same turns, predicts a code wherever a lemma of the code's name or definition
-occurs (stop words aside). The model must beat it on macro F1.
+app/transcripts/data/focus_groups.json (8 groups of operators of family and child services, 7 codes). The
+baseline, measured in the same run on the same turns, predicts a code wherever a lemma of the code's name
+or definition occurs (stop words aside). The model must beat it on macro F1.
 
 Speed: training on 5,000 coded segments (≤ 10 s) and suggesting codes for every turn of a 100,000-word
 transcript (≤ 5 s), both lemmatisation included and from a freshly built pipeline; both texts are made by
@@ -31,7 +31,7 @@ from coding.nlp import content_lemmas, content_lemmas_many, pipeline  # noqa: E4
 from coding.search import sentences  # noqa: E402
 from coding.suggest import cross_validated_predictions, train  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parent.parent / "tests" / "coding" / "data" / "corpus" / "focus_groups.json"
+CORPUS = Path(__file__).resolve().parent.parent / "app" / "transcripts" / "data" / "focus_groups.json"
 TRAIN_SECONDS, SUGGEST_SECONDS = 10.0, 5.0
 Coded = list[tuple[str, set[str]]]
 

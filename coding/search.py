@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypeVar
 
+import regex
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
@@ -19,6 +20,7 @@ from coding.errors import SearchError
 Mode = Literal["lemma", "word", "regex"]
 PIECE = 100_000  # code points of text given to spaCy at once
 MAX_PATTERN = 500  # a user's regular expression; longer ones are refused rather than risk a runaway search
+REGEX_SECONDS = 2.0  # and one that backtracks catastrophically ("(a|aa)+$") is stopped after this long
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 
 
@@ -121,12 +123,22 @@ def _find_regex(text: str, pattern: str, ignore_case: bool) -> list[Hit]:
             f"Regular expression too long (at most {MAX_PATTERN} characters)."
         )
     try:
-        compiled = re.compile(pattern, re.IGNORECASE if ignore_case else 0)
-    except re.error as error:
+        compiled = regex.compile(pattern, (regex.IGNORECASE if ignore_case else 0) | regex.V0)
+    except regex.error as error:
         raise SearchError(
             f"Espressione regolare non valida: {error}. / Invalid regular expression: {error}."
         ) from error
-    return [Hit(m.start(), m.end()) for m in compiled.finditer(text) if m.end() > m.start()]
+    try:
+        return [
+            Hit(m.start(), m.end())
+            for m in compiled.finditer(text, timeout=REGEX_SECONDS)
+            if m.end() > m.start()
+        ]
+    except TimeoutError:
+        raise SearchError(
+            f"L'espressione regolare richiede troppo tempo (oltre {REGEX_SECONDS:g} s): semplificarla. / "
+            f"The regular expression takes too long (over {REGEX_SECONDS:g} s): simplify it."
+        ) from None
 
 
 def _terms(nlp: Language, query: str) -> list[_Term]:

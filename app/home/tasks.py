@@ -43,6 +43,14 @@ def home_tasks(allowed: set[str]) -> list[Task]:
                 url_for("openrosa.devices"),
             )
         )
+    if "code_transcripts" in allowed:
+        tasks.append(
+            Task(
+                _("Transcripts and coding"),
+                _("Code focus groups and interviews with a shared codebook; compare coders."),
+                url_for("transcripts.index"),
+            )
+        )
     if "manage_users" in allowed:
         tasks.append(
             Task(
@@ -83,8 +91,12 @@ def main_menu(allowed: set[str]) -> list[MenuItem]:
     entries = [(url_for("home.index"), _("Home")), (url_for("surveys.index"), _("Forms"))]
     if "keep_cases" in allowed:
         entries.append((url_for("cases.index"), _("Case records")))
+    if "code_transcripts" in allowed:
+        entries.append((url_for("transcripts.index"), _("Transcripts")))
     if "run_training" in allowed:
         entries.append((url_for("training.index"), _("Training plan")))
+    if "read_programme" in allowed:
+        entries.append((url_for("programme.index"), _("Programme")))
     if "read_statistics" in allowed or "design_forms" in allowed:
         entries.append((url_for("monitoring.index"), _("Reporting cycles")))
     if "read_statistics" in allowed:

@@ -3,7 +3,9 @@
 `file_report` runs inside the transaction that stored the submission and never commits. It finds each
 cycle of the form the report belongs to: the period from the cycle's date answer, the expected unit whose
 subtree holds the submission's org unit and, in a cycle by service, the service the report names inside
-that unit. The slot's ReportFiling then points at the submission.
+that unit: by its code (codice_servizio, picked from servizi.csv) or, in a form without one, by its type and
+name (tipo_servizio and denominazione_servizio, analysis/service_match.py). The slot's ReportFiling then
+points at the submission.
 
 Decisions:
 - A second report for a slot is an edit of the first, kept as its history the way edits are
@@ -22,10 +24,11 @@ Decisions:
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from analysis.completeness import containing_unit, cycle_periods, report_period, service_codes
 from analysis.errors import StatisticsError
+from analysis.service_match import Candidate, match_service
 from app import audit
 from app.extensions import db
 from app.models import (
@@ -107,7 +110,7 @@ def _file_in(cycle: ReportingCycle, row: Submission) -> ReportFiling | None:
         return None
     service = None
     if cycle.by_service:
-        service = _named_service(expected[unit_id], service_codes(row.data))
+        service = _reported_service(expected[unit_id], row)
         if service is None:
             return None
     return _upsert(cycle, unit_id, service, period, row)
@@ -118,6 +121,25 @@ def _periods(cycle: ReportingCycle) -> list[str]:
         return cycle_periods(cycle.first_period, cycle.last_period, cycle.period_unit)
     except StatisticsError:
         return []  # a cycle stored by other means than the page, with periods that do not make one
+
+
+def _reported_service(unit_path: str, row: Submission) -> Service | None:
+    """The service a report is about: the one its code answer names or, when it names none, the one its
+    type and name answers match (analysis/service_match.py), registered inside the expected unit."""
+    codes = service_codes(row.data)
+    if codes:
+        return _named_service(unit_path, codes)
+    query = (
+        select(Service)
+        .join(OrgUnit, OrgUnit.id == Service.org_unit_id)
+        .where(Service.active.is_(True), OrgUnit.path.startswith(unit_path, autoescape=True))
+        .options(contains_eager(Service.org_unit))
+        .order_by(Service.code)
+    )
+    services = {service.code: service for service in db.session.scalars(query)}
+    candidates = [Candidate(s.code, s.name, s.kind, s.org_unit.path) for s in services.values()]
+    found = match_service(row.data, candidates, row.org_unit.path if row.org_unit else None)
+    return services[found.code] if found is not None else None
 
 
 def _named_service(unit_path: str, codes: list[str]) -> Service | None:

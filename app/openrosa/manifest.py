@@ -1,8 +1,8 @@
 """The OpenRosa manifest of a form version: its media files and datasets, with md5 hashes, and their content.
 
-Two sources feed it. Form attachments (CSV datasets, images, audio) are the same for everyone. Entity-list
-CSVs — the cartella sociale's minors — differ per user, filtered to their scope, each with the md5 of that
-filtered file so ODK Collect downloads it again only when it changed.
+Three sources feed it. Form attachments (CSV datasets, images, audio) are the same for everyone. The services
+registry's servizi.csv and entity-list CSVs — the cartella sociale's minors — differ per user, filtered to
+their scope, each with the md5 of that filtered file so ODK Collect downloads it again only when it changed.
 """
 
 import mimetypes
@@ -13,6 +13,7 @@ from flask import url_for
 
 from app.cases.datasets import entity_list_csvs
 from app.models import FormVersion, User
+from app.registry.datasets import registry_files
 
 MANIFEST_NS = "http://openrosa.org/xforms/xformsManifest"
 
@@ -37,13 +38,18 @@ def has_media(user: User, version: FormVersion) -> bool:
 
 
 def media_files(user: User, version: FormVersion) -> list[MediaFile]:
-    """What the device must hold to fill the version: uploaded attachments, then the user's entity lists."""
+    """What the device must hold to fill the version: uploaded attachments, the services registry's
+    servizi.csv for this user, then the user's entity lists."""
     files = [
         MediaFile(a.name, a.md5, _download_url(version, a.name))
         for a in version.attachments
         if a.md5 is not None  # expected but not uploaded yet: nothing to download
     ]
-    return files + entity_list_files(user, version)
+    registry = [
+        MediaFile(name, found.md5, _download_url(version, name))
+        for name, found in registry_files(user, version).items()
+    ]
+    return files + registry + entity_list_files(user, version)
 
 
 def media_content(user: User, version: FormVersion, name: str) -> MediaContent | None:
@@ -51,6 +57,9 @@ def media_content(user: User, version: FormVersion, name: str) -> MediaContent |
     attachment = next((a for a in version.attachments if a.name == name and a.md5 is not None), None)
     if attachment is not None and attachment.content is not None:
         return MediaContent(attachment.content, attachment.md5 or "", _mimetype(name))
+    registry = registry_files(user, version).get(name)
+    if registry is not None:
+        return MediaContent(registry.csv, registry.md5, "text/csv")
     return entity_list_content(user, version, name)
 
 

@@ -15,8 +15,9 @@ from sqlalchemy import Select, Text, cast, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Form, OrgUnit, Project, Service, Submission, User
+from app.models import Form, OrgUnit, Project, ReportFiling, Service, Submission, User
 from app.permissions import Permission, roles_with
+from app.registry.datasets import service_rows
 from app.registry.rules import dataset_csv, holds_code
 from app.scoping import Scope, org_unit_condition, subtree_condition, user_scope
 from app.surveys.services import project_ids
@@ -107,13 +108,18 @@ def service_or_404(user: User, service_id: int) -> Service:
 
 
 def linked_submissions(user: User, service: Service, limit: int = LATEST) -> list[Submission]:
-    """The latest current submissions the user may read whose answers name the service's code.
+    """The latest current submissions the user may read whose answers name the service's code, or that a
+    reporting cycle by service filed as the service's report (matched by its type and name).
 
     The database narrows to rows whose JSON text contains the code; holds_code then checks that it is the
     answer of a codice_servizio or servizio field and not some other text."""
     readable = _readable(user)
     if readable is None:
         return []
+    filed = set(
+        db.session.scalars(select(ReportFiling.submission_id).where(ReportFiling.service_id == service.id))
+    )
+    named = cast(Submission.data, Text).icontains(service.code, autoescape=True)
     query = (
         select(Submission)
         .join(Form, Form.id == Submission.form_id)
@@ -122,13 +128,15 @@ def linked_submissions(user: User, service: Service, limit: int = LATEST) -> lis
             Submission.current.is_(True),
             Submission.test.is_(False),
             Submission.deleted_at.is_(None),
-            cast(Submission.data, Text).icontains(service.code, autoescape=True),
+            or_(named, Submission.id.in_(filed)) if filed else named,
         )
         .options(joinedload(Submission.form), joinedload(Submission.org_unit))
         .order_by(Submission.created_at.desc(), Submission.id.desc())
         .limit(limit * 5)
     )
-    found = [row for row in db.session.scalars(query) if holds_code(row.data, service.code)]
+    found = [
+        row for row in db.session.scalars(query) if row.id in filed or holds_code(row.data, service.code)
+    ]
     return found[:limit]
 
 
@@ -151,22 +159,6 @@ def _readable(user: User) -> Any:
 
 def services_csv(user: User, project_id: int | None = None) -> bytes:
     """The active services in the user's scope (of `project_id`'s assignments, when given) as the forms'
-    servizi.csv: the code a form stores, the name the operator picks, the kind, the org unit's code and the
-    provider type."""
-    query = (
-        _visible(user, project_id)
-        .where(Service.active.is_(True))
-        .options(joinedload(Service.org_unit))
-        .order_by(Service.name, Service.code)
-    )
-    rows = (
-        {
-            "name": service.code,
-            "label": service.name,
-            "kind": service.kind,
-            "org_unit": service.org_unit.code,
-            "provider_type": service.provider_type,
-        }
-        for service in db.session.scalars(query)
-    )
-    return dataset_csv(rows)
+    servizi.csv: the code a form stores, the name the operator picks, the kind, the org unit's code, the
+    provider type and the monitoring form's code of the kind (app/registry/datasets.py)."""
+    return dataset_csv(service_rows(user, project_id))

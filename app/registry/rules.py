@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from analysis.service_match import FORM_SERVICE_TYPES, form_type
 from app.i18n import N_
 
 # code -> (English label, the default legal reference)
@@ -52,7 +53,11 @@ MAX_CAPACITY = 100_000
 _LIMITS = {"code": 64, "name": 255, "legal_reference": 255, "provider_name": 255, "targets": 2000}
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9_.-]{0,63}")
 _ALIASES = {
-    "kind": {"altro": "other", "cd": "centro_diurno", "diurno": "centro_diurno"},
+    # The monitoring form's codes of a type (analysis/service_match.py) name the kind they stand for.
+    "kind": {
+        **{code: kinds[0] for code, kinds in FORM_SERVICE_TYPES.items() if code != kinds[0]},
+        "diurno": "centro_diurno",
+    },
     "provider_type": {
         "pubblico": "public",
         "terzo_settore": "third_sector",
@@ -322,7 +327,14 @@ def _names(value: Any, code: str) -> bool:
     return False
 
 
-DATASET_COLUMNS = ("name", "label", "kind", "org_unit", "provider_type")
+DATASET_COLUMNS = ("name", "label", "kind", "org_unit", "provider_type", "tipo_servizio")
+
+
+def dataset_row(code: str, name: str, kind: str, org_unit: str, provider_type: str) -> dict[str, str]:
+    """A service as a row of servizi.csv: `tipo_servizio` is the monitoring form's code of its kind, so a
+    form can offer only the services of the type chosen (choice_filter `tipo_servizio=${tipo_servizio}`)."""
+    values = (code, name, kind, org_unit, provider_type, form_type(kind))
+    return dict(zip(DATASET_COLUMNS, values, strict=True))
 
 
 def dataset_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:

@@ -9,25 +9,32 @@ rows reach count_table with their count as the weight (as bench/bench_aggregate.
 - Counting interventions counts each intervention once, by its own type, provider, status and start date,
   and by its case's sex and age band. An intervention belongs to the org unit where it was recorded (the
   case's, when it was not said), which decides its territory and who sees it.
+- An indicator's conditions (app/statistics/case_indicators.py) add their columns to the grouping: another
+  property of the case saved from a single choice, or, counting cases, whether the case has an intervention
+  of a type (EXISTS), read as the list of the types it has.
+- The comune of residence also places a case in its zone, and in the area a table is narrowed to.
 
 Only these columns are read: never a case's label, pseudonym, code or identity. A provider's name is shown,
 since it names an organisation, except a foster family's, which names people.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, extract, false, func, or_, select
 
 from analysis.aggregate import Breakdown, ByField, ByPeriod
-from analysis.stat_territory import TerritoryIndex
+from analysis.stat_territory import Area, TerritoryIndex
 from app.extensions import db
 from app.models import CaseIntervention, Entity, EntityList, Form, User
 from app.scoping import Scope, org_unit_condition
 from app.statistics.query import TERRITORY, StatQuery
 from app.statistics.sources import Material, choice_labels, day, main_fields, statistics_scopes, within
-from app.surveys.table import form_table, table_language
+from app.surveys.table import FormTable, form_table, table_language
+from forms.entities import saveto_properties
+from forms.tables import label_in
 
 SEXES = ("m", "f")
 AGE_BANDS = ("0-2", "3-5", "6-10", "11-13", "14-17", "18-21")
@@ -42,6 +49,11 @@ CASE_CHOICES = {
     "tipo_erogatore": "tipo_erogatore",
     "stato_intervento": "stato",
 }
+# What an intervention has, as an indicator on cases reads it: a case meets `tipo_intervento:ade` when it has
+# an intervention of that type.
+OF_INTERVENTIONS = ("tipo_intervento", "tipo_erogatore")
+# Columns of the grouped rows, never an entity property's name.
+_RESERVED = {"unit", "n", "year", "month", "intake", "comune_istat", "ente_erogatore", *TERRITORY}
 
 
 def case_lists(scopes: Mapping[int, Scope]) -> list[EntityList]:
@@ -62,8 +74,11 @@ def _visible(lists: Iterable[EntityList], scopes: Mapping[int, Scope], unit: Any
     return or_(*conditions) if conditions else false()
 
 
-def case_material(user: User, query: StatQuery, index: TerritoryIndex) -> Material:
-    """The cases (or interventions) in the user's scope, grouped by SQL by what the table needs."""
+def case_material(user: User, query: StatQuery, index: TerritoryIndex, area: Area | None = None) -> Material:
+    """The cases (or interventions) in the user's scope (and area), grouped by SQL by what the table needs.
+
+    An area keeps the rows whose territory codes hold it, as a table by its level would count them (a case
+    of an Ambito in the comune of residence it lies in, say)."""
     scopes = statistics_scopes(user)
     lists = case_lists(scopes)
     interventions = query.count == "interventions"
@@ -72,7 +87,9 @@ def case_material(user: User, query: StatQuery, index: TerritoryIndex) -> Materi
         if interventions
         else Entity.org_unit_id
     )
-    columns = {"unit": unit, **_case_columns(query, interventions)}
+    columns = {"unit": unit, **_case_columns(query, interventions, area is not None)}
+    flags = _intervention_flags(query) if not interventions else {}
+    columns.update({label: flag for label, (_cond, flag) in flags.items()})
     base = select(*(column.label(name) for name, column in columns.items()))
     if interventions:
         base = base.select_from(CaseIntervention).join(Entity, Entity.id == CaseIntervention.entity_id)
@@ -84,20 +101,28 @@ def case_material(user: User, query: StatQuery, index: TerritoryIndex) -> Materi
     inner = base.subquery()
     grouped = select(*inner.c, func.count().label("n")).group_by(*inner.c)
     rows = db.session.execute(grouped).mappings().all()
+    records = _case_records(rows, index, {label: cond for label, (cond, _flag) in flags.items()})
     return Material(
-        records=list(_case_records(rows, index)),
-        by=[_case_breakdown(name, query, index, within(scopes.values())) for name in query.by],
+        records=[record for record in records if area is None or area.holds(record)],
+        by=[_case_breakdown(name, query, index, within(scopes.values()), area) for name in query.by],
         weight="n",
         sensitive=True,  # minors in care: special-category data, often with court measures
         labels=case_labels(lists),
     )
 
 
-def _case_columns(query: StatQuery, interventions: bool) -> dict[str, Any]:
+def _case_columns(query: StatQuery, interventions: bool, narrowed: bool = False) -> dict[str, Any]:
     props = Entity.properties
     columns: dict[str, Any] = {}
     wanted = set(query.by)
-    if "comune" in wanted:
+    conditions = {name for name, _choice in (*query.numerator, *query.denominator)}
+    if interventions:
+        wanted |= conditions
+    else:
+        wanted |= conditions - set(OF_INTERVENTIONS)
+    for name in sorted(conditions - _RESERVED - set(INTERVENTION_BREAKDOWNS)):
+        columns[name] = props[name].as_string()  # another property of the case (pippi, say)
+    if narrowed or wanted & {"comune", "zona"}:  # a case's comune of residence places it in both
         columns["comune_istat"] = props["comune_istat"].as_string()
     for name in ("sesso", "fascia_eta"):
         if name in wanted:
@@ -116,6 +141,20 @@ def _case_columns(query: StatQuery, interventions: bool) -> dict[str, Any]:
     elif "periodo" in wanted:
         columns["intake"] = func.substr(props["data_presa_in_carico"].as_string(), 1, 7)  # YYYY-MM
     return columns
+
+
+def _intervention_flags(query: StatQuery) -> dict[str, tuple[tuple[str, str], Any]]:
+    """Counting cases, a condition on what an intervention has: whether the case has one such, a column
+    each (label -> (condition, EXISTS))."""
+    columns = {"tipo_intervento": CaseIntervention.kind, "tipo_erogatore": CaseIntervention.provider_type}
+    found = {}
+    conditions = dict.fromkeys((*query.numerator, *query.denominator))
+    for number, (name, choice) in enumerate(c for c in conditions if c[0] in OF_INTERVENTIONS):
+        has = select(CaseIntervention.id).where(
+            CaseIntervention.entity_id == Entity.id, columns[name] == choice
+        )
+        found[f"has_{number}"] = ((name, choice), exists(has))
+    return found
 
 
 def _case_filters(query: StatQuery, interventions: bool) -> list[ColumnElement[bool]]:
@@ -141,12 +180,20 @@ def _case_filters(query: StatQuery, interventions: bool) -> list[ColumnElement[b
     return conditions
 
 
-def _case_records(rows: Iterable[Mapping[str, Any]], index: TerritoryIndex) -> Iterator[dict[str, object]]:
+def _case_records(
+    rows: Iterable[Mapping[str, Any]], index: TerritoryIndex, flags: Mapping[str, tuple[str, str]]
+) -> Iterator[dict[str, object]]:
+    known = {"unit", "comune_istat", "fascia_eta", "ente_erogatore", "year", "month", "intake", "n", *flags}
     for row in rows:
         record: dict[str, object] = dict(index.codes(row["unit"], row.get("comune_istat")))
-        for name in ("sesso", "stato", "tipo_intervento", "tipo_erogatore"):
-            if name in row:
-                record[name] = row[name]
+        for name, value in row.items():
+            if name not in known:
+                record[name] = value  # sex, status, type, provider type, another property
+        had: dict[str, list[str]] = {name: [] for name, _choice in flags.values()}
+        for label, (name, choice) in flags.items():
+            if row[label]:
+                had[name].append(choice)
+        record.update(had)
         if "fascia_eta" in row:
             record["fascia_eta"] = age_band(row["fascia_eta"])
         if "ente_erogatore" in row:
@@ -172,30 +219,35 @@ def provider_name(kind: object, name: object) -> str | None:
 
 
 def _case_breakdown(
-    name: str, query: StatQuery, index: TerritoryIndex, paths: tuple[str, ...] | None
+    name: str, query: StatQuery, index: TerritoryIndex, paths: tuple[str, ...] | None, area: Area | None
 ) -> Breakdown:
     if name in TERRITORY:
-        return index.breakdown(name, paths)
+        return index.breakdown(name, paths, area)
     if name == "periodo":
         return ByPeriod(field="periodo", unit=query.unit, name="periodo")
     declared = {"sesso": SEXES, "fascia_eta": AGE_BANDS[:-1]}.get(name, ())
     return ByField(name, categories=declared)
 
 
-def case_labels(lists: Iterable[EntityList]) -> dict[str, dict[str, str]]:
-    """Labels of the codes of case breakdowns, from the choices of the forms that create the cases."""
+def _case_forms(lists: Iterable[EntityList]) -> Iterator[FormTable]:
+    """The tables of the forms that create or update the cases of the lists."""
     names = {(entity_list.project_id, entity_list.name) for entity_list in lists}
-    labels: dict[str, dict[str, str]] = {}
     if not names:
-        return labels
+        return
     forms = db.session.scalars(
         select(Form).where(Form.project_id.in_({p for p, _n in names})).order_by(Form.id)
     )
     for form in forms:
         table = form_table(form)
         entity = table.spec.entity
-        if entity is None or (form.project_id, entity.dataset) not in names:
-            continue
+        if entity is not None and (form.project_id, entity.dataset) in names:
+            yield table
+
+
+def case_labels(lists: Iterable[EntityList]) -> dict[str, dict[str, str]]:
+    """Labels of the codes of case breakdowns, from the choices of the forms that create the cases."""
+    labels: dict[str, dict[str, str]] = {}
+    for table in _case_forms(lists):
         language = table_language(table, None)
         for found in main_fields(table).values():
             target = CASE_CHOICES.get(found.path.rsplit("/", 1)[-1])
@@ -204,6 +256,33 @@ def case_labels(lists: Iterable[EntityList]) -> dict[str, dict[str, str]]:
                 for code, texts in choice_labels(table, found, language).items():
                     known.setdefault(code, texts)
     return labels
+
+
+@dataclass(frozen=True)
+class CaseProperty:
+    """A property of the cases saved from a single-choice question: its question's label and choices."""
+
+    label: str
+    choices: dict[str, str]
+
+
+def case_properties(lists: Iterable[EntityList]) -> dict[str, CaseProperty]:
+    """The properties of the cases that forms save from a single-choice question (`pippi`, say), beside
+    those every table knows (sex, age band, status), with their labels: what an indicator can count by."""
+    found: dict[str, CaseProperty] = {}
+    for table in _case_forms(lists):
+        language = table_language(table, None)
+        fields = main_fields(table)
+        root = table.spec.template.path + "/"
+        for path, name in saveto_properties(table.spec).items():
+            field = fields.get(path.removeprefix(root))
+            if field is None or field.value_type != "select1" or not field.choices or name in _RESERVED:
+                continue
+            if name in found or name in ("sesso", "fascia_eta", "stato"):
+                continue
+            label = label_in(field.labels, language, table.layout.default_language, name)
+            found[name] = CaseProperty(label, choice_labels(table, field, language))
+    return found
 
 
 def service_kinds(user: User) -> list[str]:

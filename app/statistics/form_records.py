@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from analysis.aggregate import Breakdown, ByField, ByPeriod
-from analysis.stat_territory import TerritoryIndex
+from analysis.stat_territory import Area, TerritoryIndex
 from app.extensions import db
 from app.models import EntityList, Form, Submission, User
 from app.permissions import Permission, roles_with
@@ -113,8 +113,11 @@ def _picks_a_case(table: FormTable, project_id: int) -> set[str]:
     return found
 
 
-def form_material(user: User, query: StatQuery, fields: FormFields, index: TerritoryIndex) -> Material:
-    """The form's current submissions in the user's scope, flattened to the fields the table needs."""
+def form_material(
+    user: User, query: StatQuery, fields: FormFields, index: TerritoryIndex, area: Area | None = None
+) -> Material:
+    """The form's current submissions in the user's scope (and area), flattened to the fields the table
+    needs."""
     form = fields.form
     scope = user_scope(user, roles_with(Permission.READ_STATISTICS), form.project_id)
     wanted = {name: fields.choices[name].steps[0] for name in query.by if name in fields.choices}
@@ -139,14 +142,14 @@ def form_material(user: User, query: StatQuery, fields: FormFields, index: Terri
     by: list[Breakdown] = []
     for name in query.by:
         if name in TERRITORY:
-            by.append(index.breakdown(name, within([scope])))
+            by.append(index.breakdown(name, within([scope]), area))
         elif name == "periodo":
             by.append(ByPeriod(field="periodo", unit=query.unit, name="periodo"))
         else:
             by.append(ByField(name, categories=tuple(code for code, _texts in fields.choices[name].choices)))
     names = [*query.by, query.measure, *conditions]
     return Material(
-        records=_submission_records(rows, wanted, dated, query, index, _multiple(fields, conditions)),
+        records=_submission_records(rows, wanted, dated, query, index, _multiple(fields, conditions), area),
         by=by,
         measure=query.measure or None,
         sensitive=form_is_sensitive(fields, names),
@@ -168,8 +171,11 @@ def _submission_records(
     query: StatQuery,
     index: TerritoryIndex,
     multiple: frozenset[str] = frozenset(),
+    area: Area | None = None,
 ) -> Iterator[dict[str, object]]:
     for unit_id, data, received in rows:
+        if area is not None and not area.holds(index.codes(unit_id)):
+            continue
         data = data or {}
         when = day(_at(data, dated)) if dated else received.date()
         if (query.date_from or query.date_to) and (

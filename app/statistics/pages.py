@@ -10,10 +10,16 @@ from werkzeug.datastructures import MultiDict
 from analysis.disclosure import ProtectedCell, Status
 from analysis.stat_layout import Grid, grid
 from app.models import Form, User
-from app.statistics import case_records, form_records, sources
+from app.statistics import case_indicators, case_records, form_records, sources
 from app.statistics.charts import chart_svg
 from app.statistics.query import TERRITORY, StatQuery, query_from_args
-from app.statistics.tables import StatTable, dimension_heading, scope_names, statistics_table
+from app.statistics.tables import (
+    StatTable,
+    dimension_heading,
+    scope_names,
+    statistics_table,
+    territory_label,
+)
 
 HIDDEN = "n.d."
 UNDEFINED = "—"
@@ -29,8 +35,10 @@ class Choices:
     services: dict[str, str] = field(default_factory=dict)  # type of intervention -> label
     measures: dict[str, str] = field(default_factory=dict)  # form source: whole-number fields
     dates: dict[str, str] = field(default_factory=dict)  # form source: date fields
-    # form source: choice questions an indicator may count by, label -> [(`field:choice`, choice label)]
+    # what an indicator may count by (choice questions, case fields): label -> [(`field:choice`, label)]
     conditions: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # the units and zones a table can be narrowed to, by level: heading -> [(`area` value, name)]
+    areas: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -47,18 +55,40 @@ class StatPage:
         return sum(1 for cell in counts.cells() if cell.suppressed) if counts is not None else 0
 
 
-def statistics_page(user: User, args: MultiDict[str, str], with_chart: bool = True) -> StatPage:
-    """The query the arguments ask for, its protected table laid out, and the form's choices."""
+@dataclass(frozen=True)
+class Asked:
+    """What the arguments ask for, with the sources the user may read."""
+
+    query: StatQuery
+    has_cases: bool
+    forms: list[Form]
+
+
+def asked(user: User, args: MultiDict[str, str]) -> Asked:
+    """The query the arguments ask for: of case records by default, or of the first form when the user
+    reads no case records."""
     forms = form_records.statistics_forms(user)
     has_cases = bool(case_records.case_lists(sources.statistics_scopes(user)))
     query = query_from_args(args, "cases" if has_cases or not forms else "form")
     if query.source == "form" and query.form_id is None and forms:
         query = replace(query, form_id=forms[0].id)
-    table = statistics_table(user, query)
-    choices = _choices(user, table, has_cases, forms)
-    chart = chart_svg(table) if with_chart else None
-    uri = "data:image/svg+xml;base64," + base64.b64encode(chart).decode() if chart else None
-    return StatPage(table.query, table, choices, _grids(table), uri)
+    return Asked(query, has_cases, forms)
+
+
+def statistics_page(user: User, args: MultiDict[str, str], with_chart: bool = True) -> StatPage:
+    """The query the arguments ask for, its protected table laid out, and the form's choices."""
+    found = asked(user, args)
+    table = statistics_table(user, found.query)
+    choices = _choices(user, table, found.has_cases, found.forms)
+    if with_chart:
+        choices = replace(choices, areas=areas(user))
+    return StatPage(table.query, table, choices, grids(table), chart_uri(table) if with_chart else None)
+
+
+def chart_uri(table: StatTable) -> str | None:
+    """The table's chart as a data: URI of its SVG, for an <img>."""
+    chart = chart_svg(table)
+    return "data:image/svg+xml;base64," + base64.b64encode(chart).decode() if chart else None
 
 
 def _choices(user: User, table: StatTable, has_cases: bool, forms: list[Form]) -> Choices:
@@ -93,10 +123,30 @@ def _choices(user: User, table: StatTable, has_cases: bool, forms: list[Form]) -
         "tipo_intervento", {}
     )
     services = {kind: labels.get(kind, kind) for kind in case_records.service_kinds(user)}
-    return Choices(has_cases, forms, {name: dimension_heading(name) for name in names}, services)
+    conditions = {
+        field.label: [(f"{name}:{code}", label) for code, label in field.choices.items()]
+        for name, field in case_indicators.case_conditions(user, query).items()
+    }
+    breakdowns = {name: dimension_heading(name) for name in names}
+    return Choices(has_cases, forms, breakdowns, services, conditions=conditions)
 
 
-def _grids(table: StatTable) -> list[tuple[str, str, Grid]]:
+def areas(user: User) -> dict[str, list[tuple[str, str]]]:
+    """The region, provinces, zones, Ambiti and comuni inside the user's statistics scope, by level."""
+    index = sources.territory_index()
+    paths = sources.within(sources.statistics_scopes(user).values())
+    found: dict[str, list[tuple[str, str]]] = {}
+    for level in TERRITORY:
+        codes = [units[level] for units in index.units_at(level, paths)]
+        value = (lambda code: f"zona:{code}") if level == "zona" else (lambda code: code)
+        if codes:
+            found[dimension_heading(level)] = [
+                (value(code), territory_label(index, level, code)) for code in codes
+            ]
+    return found
+
+
+def grids(table: StatTable) -> list[tuple[str, str, Grid]]:
     found = []
     if table.counts is not None:
         caption = _("Sums") if table.query.measure else _("Counts")
@@ -137,6 +187,8 @@ def description(page: StatPage, user: User) -> list[tuple[str, str]]:
         found.append((_("Indicator"), table.indicator_label))
     if query.service:
         found.append((_("Type of intervention"), page.choices.services.get(query.service, query.service)))
+    if table.area_name:
+        found.append((_("Territory"), table.area_name))
     scope = [name or _("the whole network") for name in scope_names(user)]
     found.append((_("Territory covered"), ", ".join(scope) or "—"))
     found.append((_("Disclosure control"), disclosure_note(table.threshold)))

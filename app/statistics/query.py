@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 SOURCES = ("cases", "form")
 COUNTS = ("cases", "interventions")
 UNITS = ("quarter", "semester", "year")
-TERRITORY = ("provincia", "ambito", "comune")
+TERRITORY = ("regione", "provincia", "zona", "ambito", "comune")
 MAX_BREAKDOWNS = 3
 MAX_TEXT = 255
 PERS = (100, 1000)
@@ -35,6 +35,7 @@ class StatQuery:
     date_from: date | None = None
     date_to: date | None = None
     service: str = ""  # cases source: only cases (interventions) of this type of intervention
+    area: str = ""  # only the rows of this unit (its code) or zone ("zona:<code>"), inside the reader's scope
     sensitive: bool = False  # the stricter threshold, asked for (some tables get it whatever is asked)
     percent: str = ""  # "", "total" (of the grand total) or a breakdown (of the total along it)
     rates: bool = False  # per 1,000 minors, where population figures are loaded
@@ -63,6 +64,7 @@ class StatQuery:
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
             "service": self.service,
+            "area": self.area,
             "sensitive": "1" if self.sensitive else "",
             "percent": self.percent,
             "rates": "1" if self.rates else "",
@@ -89,6 +91,7 @@ def query_from_args(args: MultiDict[str, str], default_source: str = "cases") ->
         date_from=_date(args.get("from", ""), problems),
         date_to=_date(args.get("to", ""), problems),
         service=args.get("service", "")[:64].strip(),
+        area=args.get("area", "")[:80].strip(),
         sensitive=_flag(args.get("sensitive", "")),
         percent=args.get("percent", "")[:MAX_TEXT].strip(),
         rates=_flag(args.get("rates", "")),

@@ -10,10 +10,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import select
 
 from analysis.aggregate import Breakdown
-from analysis.stat_territory import TerritoryIndex, Unit
+from analysis.stat_territory import ZONE, Area, TerritoryIndex, Unit
 from app.extensions import db
 from app.models import OrgUnit, Project, User
 from app.permissions import Permission, roles_with
@@ -57,8 +58,22 @@ def within(scopes: Iterable[Scope]) -> tuple[str, ...] | None:
 
 
 def territory_index() -> TerritoryIndex:
+    """The org-unit tree, with the zones of STATISTICS_ZONES (the units that are zones of their own)."""
     rows = db.session.execute(select(OrgUnit.id, OrgUnit.code, OrgUnit.name, OrgUnit.kind, OrgUnit.path))
-    return TerritoryIndex(Unit(*row) for row in rows)
+    return TerritoryIndex((Unit(*row) for row in rows), current_app.config.get("STATISTICS_ZONES"))
+
+
+def readable_area(user: User, code: str, index: TerritoryIndex) -> Area | None:
+    """The unit or zone a code names, when the user's statistics reach it (a unit inside their scope, a
+    zone of a unit inside it); None otherwise, as for a code that names nothing."""
+    area = index.area(code)
+    if area is None:
+        return None
+    paths = within(statistics_scopes(user).values())
+    if area.level == ZONE:
+        return area if area.code in index.zones.within(paths) else None
+    reached = paths is None or any((area.path or "").startswith(path) for path in paths)
+    return area if reached else None
 
 
 def choice_labels(table: FormTable, found: FilterField, language: str | None) -> dict[str, str]:

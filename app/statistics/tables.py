@@ -19,12 +19,12 @@ from analysis.aggregate import MISSING, Measure, population_table, tabulate
 from analysis.disclosure import SENSITIVE_THRESHOLD, THRESHOLD, ProtectedTable, percentages, protect, rates
 from analysis.errors import StatisticsError
 from analysis.indicators import Indicator, indicator_tables
-from analysis.stat_territory import TerritoryIndex, population_figures
+from analysis.stat_territory import ZONE, Area, TerritoryIndex, population_figures
 from analysis.tables import TOTAL
 from app.cases.web import STATUS_LABELS
 from app.extensions import db
 from app.models import Form, OrgUnit, PopulationFigure, User
-from app.statistics import case_records, form_records, sources
+from app.statistics import case_indicators, case_records, form_records, sources
 from app.statistics.query import TERRITORY, Condition, StatQuery
 from forms.engine_text import language_code
 
@@ -49,6 +49,7 @@ class StatTable:
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # dimension -> code -> label
     form: Form | None = None
     measure_label: str = ""
+    area_name: str = ""  # the unit or zone the table is narrowed to, by name
     notes: tuple[str, ...] = ()  # what a reader should know (why there are no rates, say)
     problems: tuple[str, ...] = ()  # what was asked and could not be done
 
@@ -67,18 +68,26 @@ def statistics_table(user: User, query: StatQuery) -> StatTable:
     """The table `query` asks for over the rows in the user's statistics scope, protected."""
     index = sources.territory_index()
     problems = list(query.problems)
-    found = _source(user, query, index, problems)
+    area = _area(user, query, index, problems)
+    if area is None:
+        query = replace(query, area="")
+    found = _source(user, query, index, problems, area)
     if found is None:
         return StatTable(replace(query, problems=()), None, problems=tuple(problems))
     query, material = found.query, found.material
     sensitive = query.sensitive or material.sensitive
     threshold = _threshold(sensitive)
-    title = _title(query, found.form, found.measure_label, found.headings)
+    area_name = area_label(index, area) if area is not None else ""
+    title = _title(query, found.form, found.measure_label, found.headings, area_name)
     base = StatTable(
         query, None, threshold=threshold, sensitive=sensitive, title=title, headings=found.headings
     )
     base = replace(
-        base, form=found.form, measure_label=found.measure_label, indicator_label=found.indicator_label
+        base,
+        form=found.form,
+        measure_label=found.measure_label,
+        indicator_label=found.indicator_label,
+        area_name=area_name,
     )
     if query.numerator:
         material = replace(material, records=list(material.records))  # read twice: counts and indicator
@@ -115,17 +124,34 @@ class _Found:
     indicator_label: str = ""
 
 
-def _source(user: User, query: StatQuery, index: TerritoryIndex, problems: list[str]) -> _Found | None:
+def _area(user: User, query: StatQuery, index: TerritoryIndex, problems: list[str]) -> Area | None:
+    """The unit or zone the query narrows the table to, when the reader's statistics reach it."""
+    if not query.area:
+        return None
+    area = sources.readable_area(user, query.area, index)
+    if area is None:
+        problems.append(
+            _("Unknown territory, or one outside the territory you cover: the whole territory is shown.")
+        )
+    return area
+
+
+def _source(
+    user: User, query: StatQuery, index: TerritoryIndex, problems: list[str], area: Area | None = None
+) -> _Found | None:
     """The records of the query's source, once what the source cannot do is left out (with a message)."""
     if query.source == "cases":
         query = _checked_case_query(query, problems)
-        if query.numerator:
-            problems.append(
-                _("Indicators are worked out on the submissions of a form: the cases are counted.")
-            )
-            query = replace(query, numerator=(), denominator=())
-        material = case_records.case_material(user, query, index)
-        return _Found(query, material, None, "", {name: dimension_heading(name) for name in query.by})
+        known = case_indicators.case_conditions(user, query) if query.numerator else {}
+        refused = [
+            case_indicators.condition_problem(known, c) for c in (*query.numerator, *query.denominator)
+        ]
+        if any(refused):
+            problems.extend(problem for problem in refused if problem)
+            return None
+        material = case_records.case_material(user, query, index, area)
+        headings = {name: dimension_heading(name) for name in query.by}
+        return _Found(query, material, None, "", headings, case_indicators.indicator_label(query, known))
     form = readable_form(user, query.form_id)
     if form is None:
         problems.append(_("Choose a form whose submissions you may read as statistics."))
@@ -136,7 +162,7 @@ def _source(user: User, query: StatQuery, index: TerritoryIndex, problems: list[
         problems.extend(problem for problem in refused if problem)
         return None
     query = _checked_form_query(query, fields, problems)
-    material = form_records.form_material(user, query, fields, index)
+    material = form_records.form_material(user, query, fields, index, area)
     headings = {
         name: fields.label(name) if name in fields.choices else dimension_heading(name) for name in query.by
     }
@@ -277,7 +303,9 @@ def _kept(
 def dimension_heading(name: str) -> str:
     """A breakdown's name for readers."""
     headings = {
+        "regione": _("Region"),
         "provincia": _("Province"),
+        "zona": _("Zone"),
         "ambito": _("Ambito"),
         "comune": _("Comune"),
         "sesso": _("Sex"),
@@ -291,13 +319,30 @@ def dimension_heading(name: str) -> str:
     return headings.get(name, name)
 
 
-def _title(query: StatQuery, form: Form | None, measure: str, headings: Mapping[str, str]) -> str:
+def _title(
+    query: StatQuery, form: Form | None, measure: str, headings: Mapping[str, str], area: str = ""
+) -> str:
     by = ", ".join(headings[name] for name in query.by)
     if form is not None:
         what = _("Sum of “%(field)s”", field=measure) if measure else _("Submissions")
-        return _("%(form)s: %(what)s by %(by)s", form=form.title, what=what, by=by)
-    what = _("Interventions") if query.count == "interventions" else _("Cases in care")
-    return _("%(what)s by %(by)s", what=what, by=by)
+        title = _("%(form)s: %(what)s by %(by)s", form=form.title, what=what, by=by)
+    else:
+        what = _("Interventions") if query.count == "interventions" else _("Cases in care")
+        title = _("%(what)s by %(by)s", what=what, by=by)
+    return _("%(title)s — %(area)s", title=title, area=area) if area else title
+
+
+def territory_label(index: TerritoryIndex, level: str, code: str) -> str:
+    """A unit's name; a zone's, saying so when a city was carved out of its province."""
+    if level == ZONE and index.zones.carved(code):
+        return _("%(province)s, rest of the province", province=index.name(code, ZONE))
+    return index.name(code, level)
+
+
+def area_label(index: TerritoryIndex, area: Area) -> str:
+    if area.level == ZONE:
+        return _("zone %(name)s", name=territory_label(index, ZONE, area.code))
+    return index.name(area.code)
 
 
 def _labels(
@@ -313,7 +358,7 @@ def _labels(
             elif code == MISSING:
                 labels[code] = _("Not stated")
             elif dim.name in TERRITORY:
-                labels[code] = index.name(code)
+                labels[code] = territory_label(index, dim.name, code)
             elif dim.name == "stato" and query.source == "cases" and query.count == "cases":
                 labels[code] = _(STATUS_LABELS[code]) if code in STATUS_LABELS else code
             elif dim.name == "sesso" and code not in choices.get("sesso", {}) and code in case_records.SEXES:
@@ -348,7 +393,7 @@ def _rates(
         figures.setdefault(unit_id, {})[(sex or "", band or "")] = count
     dim = counts.dimensions[counts.table.axis(territory)]
     leaves = [dim.labels[node] for node in dim.leaves if dim.labels[node] != MISSING]
-    units = index.unit_figures(leaves, figures)
+    units = index.unit_figures(leaves, figures, territory)
     if set(units) != set(leaves):
         notes.append(
             _("Population figures of %(year)d are missing for some units of the table: no rates.", year=year)

@@ -1,4 +1,5 @@
-"""Routes of the statistics pages: the table with its chart, CSV and XLSX downloads, the printable report."""
+"""Routes of the statistics pages: the table with its chart, CSV and XLSX downloads, the printable report, and
+the standard report of a period and territory (every table of the standard set) printable and as XLSX."""
 
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from app.models import User
 from app.permissions import Permission, require
 from app.statistics import api  # noqa: F401 - registers GET /api/v1/statistics
 from app.statistics.pages import StatPage, description, shown, statistics_page
+from app.statistics.standard import report_title, report_workbook, standard_report
 from app.statistics.tables import export_rows
 from app.statistics.web import bp
 
@@ -70,10 +72,34 @@ def export_xlsx():
     return _download(content, XLSX, "xlsx")
 
 
-def _download(content: bytes, mimetype: str, extension: str) -> Response:
+@bp.get("/standard")
+@require(Permission.READ_STATISTICS)
+def standard():
+    """The standard report of the period and territory asked for: every table with its chart, to print."""
+    report = standard_report(_user(), request.args)
+    return render_template(
+        "statistics/standard.html",
+        report=report,
+        title=report_title(report),
+        shown=shown,
+        args=report.base.query.to_args(),
+        made=format_datetime(datetime.now(UTC), "medium"),
+    )
+
+
+@bp.get("/standard.xlsx")
+@require(Permission.READ_STATISTICS)
+def standard_xlsx():
+    """The standard report as one workbook: contents, a sheet per protected table, notes."""
+    report = standard_report(_user(), request.args, with_charts=False)
+    _audit(report.base, "standard-xlsx")
+    return _download(report_workbook(report), XLSX, "xlsx", "rapporto")
+
+
+def _download(content: bytes, mimetype: str, extension: str, name: str = "statistiche") -> Response:
     response = Response(content, mimetype=mimetype)
     stamp = datetime.now(UTC).strftime("%Y%m%d")
-    response.headers.set("Content-Disposition", "attachment", filename=f"statistiche-{stamp}.{extension}")
+    response.headers.set("Content-Disposition", "attachment", filename=f"{name}-{stamp}.{extension}")
     return response
 
 

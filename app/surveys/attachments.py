@@ -10,6 +10,7 @@ from app import audit
 from app.cases.datasets import entity_datasets
 from app.extensions import db
 from app.models import FormAttachment, FormVersion, User, utcnow
+from app.registry.datasets import registry_datasets
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 _ROWS: dict[str, list[dict[str, str]]] = {}  # by content md5: attachments never change once stored
@@ -53,9 +54,13 @@ def csv_datasets(version: FormVersion) -> dict[str, list[dict[str, str]]]:
 
 
 def form_datasets(user: User, version: FormVersion, project_id: int) -> dict[str, list[dict[str, str]]]:
-    """Every CSV dataset the engine reads for `user`: the uploaded files and the entity lists (the cases
-    in the user's scope) the version reads under a file name."""
-    return {**csv_datasets(version), **entity_datasets(user, version, project_id)}
+    """Every CSV dataset the engine reads for `user`: the uploaded files, the entity lists (the cases in the
+    user's scope) and the services registry (servizi.csv, app/registry/datasets.py) the version reads."""
+    return {
+        **csv_datasets(version),
+        **registry_datasets(user, version),
+        **entity_datasets(user, version, project_id),
+    }
 
 
 def _rows(content: bytes) -> list[dict[str, str]]:

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Form, FormVersion, OrgUnit, Submission, User, VersionStatus
 from app.monitoring.filing import file_report
 from app.permissions import Permission, roles_with
+from app.registry.datasets import registry_datasets
 from app.scoping import Scope, org_unit_condition, user_scope
 from app.surveys.attachments import csv_datasets
 from app.surveys.drafts import forget_draft
@@ -127,10 +128,10 @@ def record_submission(
 
 
 def _datasets(user: User, form: Form, version: FormVersion) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The CSV datasets the engine reads: the version's uploaded files and its entity lists, scoped to
-    the user; with the names of the entity lists among them."""
+    """The CSV datasets the engine reads: the version's uploaded files, the services registry and its entity
+    lists, scoped to the user; with the names of the entity lists among them."""
     entities = entity_datasets(user, version, form.project_id)
-    return {**csv_datasets(version), **entities}, tuple(entities)
+    return {**csv_datasets(version), **registry_datasets(user, version), **entities}, tuple(entities)
 
 
 def _entity_step(

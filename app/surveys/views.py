@@ -9,6 +9,7 @@ from app.cases.datasets import entity_lists_read_by
 from app.extensions import db
 from app.models import Project, User
 from app.permissions import Permission, require, user_can
+from app.registry.datasets import SERVICES_FILE, reads_registry
 from app.surveys import attachments, bp, drafts, services, submissions
 from app.surveys.problems import problem_dicts
 from app.surveys.webforms import UploadForm
@@ -72,6 +73,8 @@ def detail(form_id: int):
         my_drafts=drafts.drafts_of(_user(), form),
         test_counts=submissions.test_submission_counts(form),
         entity_files={v.id: entity_lists_read_by(v) for v in form.versions},
+        registry_files={v.id: reads_registry(v) for v in form.versions},
+        services_file=SERVICES_FILE,
     )
 
 

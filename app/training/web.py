@@ -37,4 +37,4 @@ def _training_helpers() -> dict[str, object]:
     }
 
 
-from app.training import report_views, views  # noqa: E402,F401
+from app.training import edit_views, needs_views, report_views, views  # noqa: E402,F401

@@ -423,6 +423,50 @@ def test_a_cycle_by_service_files_each_service_in_its_own_slot(app, client, setu
     assert all(s.current for s in rows(app, Submission))
 
 
+def seed_report(client, setup: Setup, email: str, tipo: str, name: str) -> int:
+    """A report of the seed form, which names its service by type and name only."""
+    data = monitoring_report("072", "Ambito di Bari", "072006", tipo, name, "Coop. Stella", 24)
+    if tipo == "ade":  # home-based support: hours, and its own activities
+        data["servizio"]["ore_educative"] = 300
+        data["accesso_attivita"]["attivita"] = ["sostegno_scolastico"]
+    response = post_json(client, setup.tokens[email], setup.form_id, data)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def test_a_seed_form_report_is_filed_in_the_service_its_type_and_name_match(app, client, setup, territory):
+    _service_setup(app, setup, territory)
+    make_cycle(app, setup, [territory.ambito_bari, territory.ambito_lecce], by_service=True)
+    with app.app_context():
+        centre = db.session.scalars(select(Service).filter_by(code="CD-BA-01")).one()
+
+    exact = seed_report(client, setup, "bari@example.org", "cd", "centro diurno IL QUARTIERE")
+    ade = seed_report(client, setup, "bari@example.org", "ade", "ADE Bari")
+    unknown = seed_report(client, setup, "bari@example.org", "cd", "Centro diurno Il Faro")
+    no_such_type = seed_report(client, setup, "bari@example.org", "cap", "Centro aperto Il Faro")
+
+    assert filed(app, exact) == (territory.ambito_bari.id, centre.id, "2024-S2")
+    assert filed(app, ade)[1] not in (0, centre.id)  # "cd" is a day centre, "ade" the ADE of the Ambito
+    assert filed(app, unknown) is None  # a centre the registry lacks never takes another's slot
+    assert filed(app, no_such_type) is None  # the only CAP registered is Lecce's, outside the Ambito
+
+
+def test_the_service_page_lists_the_reports_filed_for_it_by_type_and_name(app, client, setup, territory):
+    _service_setup(app, setup, territory)
+    make_cycle(app, setup, [territory.ambito_bari], by_service=True)
+    submission_id = seed_report(client, setup, "bari@example.org", "cd", "Centro diurno Il Quartiere")
+    with app.app_context():
+        centre_id = db.session.scalars(select(Service.id).filter_by(code="CD-BA-01")).one()
+        ade_id = db.session.scalars(select(Service.id).filter_by(code="ADE-BA-02")).one()
+    login(client, "ricerca@example.org")
+
+    centre_page = client.get(f"/services/{centre_id}").get_data(as_text=True)
+    ade_page = client.get(f"/services/{ade_id}").get_data(as_text=True)
+
+    link = f"/forms/{setup.form_id}/submissions/{submission_id}"
+    assert link in centre_page and link not in ade_page
+
+
 # The dashboard
 
 

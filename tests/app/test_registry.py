@@ -417,11 +417,11 @@ def test_the_forms_dataset_lists_the_active_services_in_the_user_s_scope(app, re
         mine, all_of_them = services_csv(lecce), services_csv(everyone)
 
     assert mine.decode("utf-8").splitlines() == [
-        "name,label,kind,org_unit,provider_type",
-        "CD-LE-01,Centro diurno Il Girasole,centro_diurno,075035,third_sector",
-        "ADE-LE-01,Educativa domiciliare Lecce,ade,ATS-LE1,public",
+        "name,label,kind,org_unit,provider_type,tipo_servizio",
+        "CD-LE-01,Centro diurno Il Girasole,centro_diurno,075035,third_sector,cd",
+        "ADE-LE-01,Educativa domiciliare Lecce,ade,ATS-LE1,public,ade",
     ]
-    assert b"CAP-BA-01,Centro aperto San Paolo,cap,072006,third_sector" in all_of_them
+    assert b"CAP-BA-01,Centro aperto San Paolo,cap,072006,third_sector,cap" in all_of_them
     assert b"CAP-LE-09" not in all_of_them  # deactivated
 
 

@@ -3,12 +3,14 @@ service's code in a submission's answers, the forms' CSV dataset. No app, no dat
 
 import pytest
 
+from analysis.service_match import FORM_SERVICE_TYPES
 from app.registry.rules import (
     COLUMNS,
     SERVICE_KINDS,
     UnitInfo,
     check_import,
     dataset_csv,
+    dataset_row,
     header_problems,
     holds_code,
     read_service,
@@ -129,8 +131,7 @@ def test_a_submission_names_a_service_only_in_its_code_fields(data, found):
 
 def test_the_forms_dataset_is_a_utf8_csv_with_the_code_as_name_and_quotes_where_needed():
     rows = [
-        {"name": "CD-LE-01", "label": "Centro diurno, Il Girasole", "kind": "centro_diurno", "org_unit": "075035",
-         "provider_type": "third_sector"},
+        dataset_row("CD-LE-01", "Centro diurno, Il Girasole", "centro_diurno", "075035", "third_sector"),
         {"name": "COM-LE-01", "label": "Comunità Aurora", "kind": "comunita", "org_unit": "075035",
          "provider_type": None},
     ]  # fmt: skip
@@ -138,7 +139,20 @@ def test_the_forms_dataset_is_a_utf8_csv_with_the_code_as_name_and_quotes_where_
     data = dataset_csv(rows)
 
     assert data.decode("utf-8") == (
-        "name,label,kind,org_unit,provider_type\n"
-        'CD-LE-01,"Centro diurno, Il Girasole",centro_diurno,075035,third_sector\n'
-        "COM-LE-01,Comunità Aurora,comunita,075035,\n"
+        "name,label,kind,org_unit,provider_type,tipo_servizio\n"
+        'CD-LE-01,"Centro diurno, Il Girasole",centro_diurno,075035,third_sector,cd\n'
+        "COM-LE-01,Comunità Aurora,comunita,075035,,\n"
     )
+
+
+SEED_TYPES = ("csf", "cap", "cd", "ade", "altro")  # tipo_servizio's choices in monitoraggio_servizi.xlsx
+
+
+def test_the_form_s_types_and_the_registry_s_kinds_map_one_to_one_in_one_table():
+    covered = [kind for kinds in FORM_SERVICE_TYPES.values() for kind in kinds]
+
+    assert set(FORM_SERVICE_TYPES) == set(SEED_TYPES)
+    assert sorted(covered) == sorted(SERVICE_KINDS)  # every kind under exactly one type of the form
+    for code in SEED_TYPES:
+        values, problems = read_service(GOOD | {"kind": code}, UNITS)  # the import reads them too
+        assert problems == [] and values.kind == FORM_SERVICE_TYPES[code][0]

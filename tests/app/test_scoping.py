@@ -24,6 +24,8 @@ from app.models import (
 from app.scoping import Scope, org_unit_condition, subtree_condition, user_scope, users_condition
 from app.surveys import services
 from app.surveys.submissions import record_submission
+from tests.app.programme_support import programme_rows
+from tests.app.transcripts_support import transcript_rows
 from tests.conftest import PASSWORD, csrf_token, login
 
 MISSING_ID = 987654
@@ -152,6 +154,15 @@ OUT_OF_SCOPE_IDS = {
     "case_id": lambda world: world["lecce_case"],
     "service_id": lambda world: world["lecce_service"],
     "edition_id": lambda world: world["lecce_edition"],
+    "event_id": lambda world: world["lecce_programme"]["event"],
+    "attachment_id": lambda world: world["lecce_programme"]["attachment"],
+    "voucher_id": lambda world: world["lecce_programme"]["voucher"],
+    "study_id": lambda world: world["lecce_transcripts"]["study"],
+    "document_id": lambda world: world["lecce_transcripts"]["document"],
+    "code_id": lambda world: world["lecce_transcripts"]["code"],
+    "turn_id": lambda world: world["lecce_transcripts"]["turn"],
+    "coding_id": lambda world: world["lecce_transcripts"]["coding"],
+    "memo_id": lambda world: world["lecce_transcripts"]["memo"],
 }
 # Ids that no org unit scopes, so an out-of-scope row cannot exist: their routes are checked elsewhere.
 NOT_ORG_UNIT_SCOPED = {
@@ -165,6 +176,9 @@ NOT_ORG_UNIT_SCOPED = {
     "cycle_id": "reporting cycles belong to a form's project; their dashboards show only units in scope "
     "(see test_monitoring.py)",
     "intervention_id": "training interventions belong to a project's plan (see test_training.py)",
+    "action_id": "programme actions belong to a project's plan (see test_programme.py)",
+    "activity_id": "programme activities belong to a project's plan (see test_programme.py)",
+    "voucher_type_id": "voucher types belong to a project's plan (see test_programme.py)",
 }
 
 
@@ -194,6 +208,8 @@ def world(app, client, make_user, territory) -> dict:
             intervention=course, code="LE-2025-01", org_unit_id=territory.comune_lecce.id
         )
         db.session.add_all([project, entity_list, case, service, course, edition])
+        programme = programme_rows(project, territory.comune_lecce.id)
+        transcripts = transcript_rows(project, territory.comune_lecce.id)
         db.session.commit()
         case_id, service_id, edition_id = case.id, service.id, edition.id
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
@@ -204,6 +220,8 @@ def world(app, client, make_user, territory) -> dict:
         "lecce_case": case_id,
         "lecce_service": service_id,
         "lecce_edition": edition_id,
+        "lecce_programme": programme,
+        "lecce_transcripts": transcripts,
     }
 
 

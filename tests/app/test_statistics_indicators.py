@@ -149,9 +149,9 @@ def test_an_indicator_definition_round_trips_through_the_query_string():
     assert query.to_args()["num"] == "provv_ag:si,provv_ag:no,servizi:cd" and query.to_args()["per"] == "1000"
 
 
-def test_case_records_leave_an_indicator_out_with_a_warning(app, client, world):  # noqa: F811
+def test_case_records_take_an_indicator_too(app, client, world):  # noqa: F811
     published = api(client, world, source="cases", by="ambito", num="sesso:f").get_json()
 
-    assert published["indicator"] is None
-    assert all("indicator" not in row for row in published["rows"])
-    assert published["warnings"]
+    assert published["indicator"]["numerator"] == [{"field": "sesso", "choice": "f"}]
+    assert all("indicator" in row for row in published["rows"])
+    assert not published["warnings"]  # see tests/app/test_statistics_case_indicators.py

@@ -92,6 +92,12 @@ def test_bad_queries_are_refused_with_a_message(nlp, query, mode, message):
         find(nlp, TEXT, query, mode=mode)
 
 
+def test_a_regular_expression_that_backtracks_without_end_is_stopped_with_a_message(nlp):
+    # Without the limit this search would run for years: (a|aa)+ has Fibonacci(60) ways to split the a's.
+    with pytest.raises(SearchError, match="troppo tempo.*takes too long"):
+        find(nlp, "a" * 60 + "b", "(a|aa)+$", mode="regex")
+
+
 def test_hits_widen_to_their_sentences(nlp):
     units = expand(find(nlp, TEXT, "servizio"), sentences(nlp, TEXT))
 

@@ -10,7 +10,7 @@ from coding.errors import SuggestionError
 from coding.nlp import pipeline
 from coding.suggest import SuggestionModel, cross_validated_quality, train
 
-CORPUS = Path(__file__).resolve().parent / "data" / "corpus" / "focus_groups.json"
+CORPUS = Path(__file__).resolve().parents[2] / "app" / "transcripts" / "data" / "focus_groups.json"
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from coding.errors import ThemeError
 from coding.nlp import pipeline
 from coding.themes import Theme, discover_themes
 
-CORPUS = Path(__file__).resolve().parent / "data" / "corpus" / "focus_groups.json"
+CORPUS = Path(__file__).resolve().parents[2] / "app" / "transcripts" / "data" / "focus_groups.json"
 
 TRAINING = [
     "Ci serve un corso di formazione sul trauma.",

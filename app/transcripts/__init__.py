@@ -1,0 +1,1 @@
+"""Qualitative coding: studies, transcripts with speakers, the codebook, codings, memos and agreement."""
