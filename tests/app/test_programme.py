@@ -534,7 +534,7 @@ def test_an_operator_assigns_a_voucher_to_an_eligible_household(app, client, pro
         ({"isee": "20000"}, "oltre la soglia di 15000 euro"),
         ({"minors": "0"}, "almeno un figlio minore di 18 anni"),
         ({"isee": ""}, "Indicare l&#39;ISEE del nucleo"),
-        ({"household": "Maria Rossi"}, "no names"),
+        ({"household": "Maria Rossi"}, "niente nomi"),
     ],
 )
 def test_an_ineligible_household_gets_no_voucher(app, client, programme, changes, message):
