@@ -50,7 +50,7 @@ def record_row(
     request that writes it, and every submission writes one. Pending changes are flushed first, so the
     actor, the target and the org unit the event names are already rows."""
     db.session.flush()
-    db.session.execute(
+    db.session.connection().execute(
         _INSERT_EVENT, _event_values(action, target_type, target_id, org_unit_id, actor, details)
     )
 
@@ -69,18 +69,28 @@ def insert_audited(
 
     On PostgreSQL both go in one statement (the row's insert as a CTE feeding the event's), which saves a
     round trip on the paths that write a row per request; elsewhere they are two statements. The caller
-    handles IntegrityError as for a plain insert: the event is written only with its row."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        row_id = db.session.execute(insert(table), values).inserted_primary_key[0]
-        record_row(action, target_type, row_id, org_unit_id=org_unit_id, actor=actor, **details)
-        return row_id
+    handles IntegrityError as for a plain insert: the event is written only with its row.
+    Both run on the session's connection, in its transaction, once pending changes are flushed."""
     db.session.flush()
+    connection = db.session.connection()
     event = _event_values(action, target_type, "", org_unit_id, actor, details)
+    if connection.dialect.name != "postgresql":
+        row_id = connection.execute(_plain_insert(table), values).inserted_primary_key[0]
+        event["target_id"] = str(row_id)
+        connection.execute(_INSERT_EVENT, event)
+        return row_id
     parameters = {**values, **{f"event_{key}": value for key, value in event.items()}}
-    return int(db.session.execute(_audited_statement(table, tuple(values)), parameters).scalar_one())
+    return int(connection.execute(_audited_statement(table, tuple(values)), parameters).scalar_one())
 
 
+_PLAIN: dict[str, Insert] = {}
 _AUDITED: dict[tuple[str, tuple[str, ...]], Insert] = {}
+
+
+def _plain_insert(table: Table) -> Insert:
+    if table.name not in _PLAIN:
+        _PLAIN[table.name] = insert(table)
+    return _PLAIN[table.name]
 
 
 def _audited_statement(table: Table, columns: tuple[str, ...]) -> Insert:

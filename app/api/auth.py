@@ -6,9 +6,19 @@ from typing import Any
 
 from flask import Response, g, jsonify, request
 from flask_babel import gettext as _
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
-from app.auth.tokens import user_for_token
-from app.models import User
+from app.auth.tokens import TokenOwner, owner_for_token
+from app.extensions import db
+from app.models import RoleAssignment, User
+
+# Built once, as the other per-request statements: building loader options costs more than the query.
+_USER_WITH_ROLES = (
+    select(User)
+    .where(User.id == bindparam("user_id"))
+    .options(joinedload(User.assignments).joinedload(RoleAssignment.org_unit))
+)
 
 
 def unauthorized_response() -> Response:
@@ -28,14 +38,24 @@ def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
     def guarded(*args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
         scheme, _sep, token = header.partition(" ")
-        user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
+        owner = owner_for_token(token.strip()) if scheme.lower() == "bearer" else None
+        if owner is None:
             return unauthorized_response()
-        g.api_user = user
+        g.api_owner = owner
         return view(*args, **kwargs)
 
     return guarded
 
 
+def api_owner() -> TokenOwner:
+    """Who the token belongs to, with their roles: all that scopes, permission checks, the audit log and
+    recording a submission read of the caller, without loading the User."""
+    return g.api_owner
+
+
 def api_user() -> User:
-    return g.api_user
+    """The token's owner as a User with their role assignments, loaded on first use in the request."""
+    user = g.get("api_user")
+    if user is None:
+        user = g.api_user = db.session.scalars(_USER_WITH_ROLES, {"user_id": g.api_owner.id}).unique().one()
+    return user

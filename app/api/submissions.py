@@ -1,11 +1,11 @@
 """JSON API for submissions: record one (validated by the engine), list those in scope."""
 
 from flask import jsonify, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.api import bp
-from app.api.auth import api_user, token_required
+from app.api.auth import api_owner, token_required
+from app.i18n import select_locale
 from app.models import Form, FormVersion, Submission
 from app.permissions import Permission
 from app.surveys import services
@@ -16,7 +16,7 @@ from app.surveys import submissions as recording
 @token_required
 def create_submission(form_id: int):
     """Record `{"data", "instanceID"?, "org_unit"?}`: 201 new, 200 same again, 409 different, 422 invalid."""
-    form, published = services.form_to_fill_or_404(api_user(), form_id)
+    form, published = services.form_to_fill_or_404(api_owner(), form_id)
     return _record(form, published)
 
 
@@ -24,7 +24,7 @@ def create_submission(form_id: int):
 @token_required
 def create_test_submission(form_id: int, version: str):
     """Record a test submission to a draft version, kept apart from real data; answers as for real ones."""
-    form = services.form_or_404(api_user(), form_id, Permission.DESIGN_FORMS)
+    form = services.form_or_404(api_owner(), form_id, Permission.DESIGN_FORMS)
     row = next((v for v in form.versions if v.version == version), None)
     if row is None:
         message = _("This form has no version %(version)s.", version=version)
@@ -39,12 +39,12 @@ def _record(form: Form, version: FormVersion | None = None, test: bool = False):
         return jsonify(errors=[{"field": None, "message": message}]), 422
     try:
         recorded = recording.record_submission(
-            api_user(),
+            api_owner(),
             form,
             body["data"],
             body.get("instanceID"),
             body.get("org_unit"),
-            str(get_locale()),
+            select_locale(),  # what get_locale() would parse into a Locale, as a string
             version=version,
             test=test,
         )
@@ -62,8 +62,8 @@ def _record(form: Form, version: FormVersion | None = None, test: bool = False):
 @token_required
 def list_submissions(form_id: int):
     """The submissions of a form inside the token user's scope, as JSON."""
-    form = services.form_or_404(api_user(), form_id)
-    return jsonify([_summary(row) for row in recording.submissions_in_scope(api_user(), form)])
+    form = services.form_or_404(api_owner(), form_id)
+    return jsonify([_summary(row) for row in recording.submissions_in_scope(api_owner(), form)])
 
 
 def _summary(row: Submission) -> dict[str, object]:

@@ -3,17 +3,28 @@
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy import bindparam, exists, select
+from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.cases.entities import ensure_entity_list, link_entity_lists
 from app.extensions import db
-from app.models import Form, FormAttachment, FormVersion, Project, User, VersionStatus, utcnow
+from app.models import (
+    EntityList,
+    Form,
+    FormAttachment,
+    FormVersion,
+    Project,
+    ReportingCycle,
+    User,
+    VersionStatus,
+    utcnow,
+)
 from app.permissions import Permission, roles_with
 from forms.changes import Change, compare_versions
 from forms.errors import FormProblem
@@ -28,12 +39,30 @@ _PUBLISHED_WITH_ATTACHMENTS = (
     .where(FormVersion.form_id == bindparam("form_id"), FormVersion.status == VersionStatus.PUBLISHED)
     .options(joinedload(FormVersion.attachments))
 )
-_PUBLISHED_WITH_FORM = (
-    select(FormVersion)
-    .join(FormVersion.form)
-    .where(FormVersion.form_id == bindparam("form_id"), FormVersion.status == VersionStatus.PUBLISHED)
-    .options(contains_eager(FormVersion.form), joinedload(FormVersion.attachments))
+_versions, _forms = FormVersion.__table__, Form.__table__
+_attachments, _cycles = FormAttachment.__table__, ReportingCycle.__table__
+# One row per attachment of the published version (one with nulls when it has none).
+_PUBLISHED_TO_FILL = (
+    select(
+        _versions.c.id,
+        _versions.c.version,
+        _versions.c.status,
+        _versions.c.sha256,
+        _forms.c.project_id,
+        exists().where(_cycles.c.form_id == _forms.c.id),
+        _attachments.c.id,
+        _attachments.c.name,
+        _attachments.c.kind,
+        _attachments.c.md5,
+        _attachments.c.entity_list_id,
+    )
+    .join(_forms, _forms.c.id == _versions.c.form_id)
+    .outerjoin(_attachments, _attachments.c.form_version_id == _versions.c.id)
+    .where(_versions.c.form_id == bindparam("form_id"), _versions.c.status == VersionStatus.PUBLISHED)
+    .order_by(_attachments.c.name)
 )
+_SPEC = select(_versions.c.spec).where(_versions.c.id == bindparam("version_id"))
+_CONTENT = select(_attachments.c.content).where(_attachments.c.id == bindparam("attachment_id"))
 _MAX_SPECS = 64
 
 
@@ -91,16 +120,70 @@ def form_or_404(user: User, form_id: int, permission: Permission | None = None) 
     return form
 
 
-def form_to_fill_or_404(user: User, form_id: int) -> tuple[Form, FormVersion | None]:
-    """A form as form_or_404 gives it, with its published version and that version's attachments, read in
-    one query: the submissions API runs this for every submission."""
-    version = db.session.scalars(_PUBLISHED_WITH_FORM, {"form_id": form_id}).unique().first()
-    if version is None:
+@dataclass(frozen=True)
+class FormToFill:
+    """A form as recording a submission reads it (what its row would give), without the ORM object."""
+
+    id: int
+    project_id: int
+    has_reporting_cycles: bool
+
+
+@dataclass(frozen=True)
+class AttachmentToFill:
+    """A file the published version expects, as the engine's datasets read it; the content and the entity
+    list load only when read (the CSV rows are cached by md5, so rarely)."""
+
+    id: int
+    name: str
+    kind: str
+    md5: str | None
+    entity_list_id: int | None
+
+    @property
+    def content(self) -> bytes | None:
+        return db.session.execute(_CONTENT, {"attachment_id": self.id}).scalar_one()
+
+    @property
+    def entity_list(self) -> EntityList | None:
+        return db.session.get(EntityList, self.entity_list_id) if self.entity_list_id is not None else None
+
+
+@dataclass(frozen=True)
+class VersionToFill:
+    """A published version as recording a submission reads it; the spec loads only when spec_of has not
+    decoded it already."""
+
+    id: int
+    form: FormToFill
+    version: str
+    status: str
+    sha256: str
+    attachments: tuple[AttachmentToFill, ...]
+
+    @property
+    def form_id(self) -> int:
+        return self.form.id
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return db.session.execute(_SPEC, {"version_id": self.id}).scalar_one()
+
+
+def form_to_fill_or_404(user: Any, form_id: int) -> tuple[Form | FormToFill, VersionToFill | None]:
+    """A form of a project the user works in (404 otherwise, as form_or_404), with its published version
+    and that version's attachments, read with one plain query: the submissions API runs this for every
+    submission and needs no ORM object. Without a published version, the Form row itself and None."""
+    rows = db.session.connection().execute(_PUBLISHED_TO_FILL, {"form_id": form_id}).all()
+    if not rows:
         return form_or_404(user, form_id), None
+    version_id, version, status, sha256, project_id, has_cycles = rows[0][:6]
     ids = project_ids(user)
-    if ids is not None and version.form.project_id not in ids:
+    if ids is not None and project_id not in ids:
         abort(404)
-    return version.form, version
+    attachments = tuple(AttachmentToFill(*row[6:]) for row in rows if row[6] is not None)
+    form = FormToFill(form_id, project_id, bool(has_cycles))
+    return form, VersionToFill(version_id, form, version, status, sha256, attachments)
 
 
 def can_design(user: User, form: Form) -> bool:
