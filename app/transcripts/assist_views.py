@@ -5,18 +5,28 @@ transcript (transcripts.pseudonymise). Searches and theme discovery are GET form
 everything that writes is a POST by a person, audited.
 """
 
+from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.models import CodingDocument, CodingProject, JobStatus, User
+from app.models import Code, CodingDocument, CodingProject, JobStatus, User
 from app.permissions import Permission, require
-from app.transcripts import access, assist, assist_pseudonyms, assist_suggest, codebook, codings
+from app.transcripts import (
+    access,
+    assist,
+    assist_pseudonyms,
+    assist_suggest,
+    codebook,
+    codings,
+    workbench_views,
+)
 from app.transcripts.web import bp
 
 PAGE_SIZE = 20
@@ -217,7 +227,23 @@ def suggestions_train(study_id: int):
     return redirect(url_for("transcripts.suggestions", study_id=study.id))
 
 
-def _suggestion_target(user: User, study: CodingProject) -> tuple[CodingDocument, Any, int, int]:
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _safe_next(target: str) -> str | None:
+    """`target` if it is a path on this site. Anything a browser could read as another site is refused (an
+    open redirect is a phishing aid): a scheme or host, "//", any backslash (read as a slash), and any white
+    space or control character, which browsers drop: a tab between two slashes would make "//"."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(char.isspace() or not char.isprintable() for char in target):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+def _suggestion_target(user: User, study: CodingProject) -> tuple[CodingDocument, Code, int, int]:
     form = request.form
     document = access.document_or_404(user, _integer(form.get("document_id")) or 0)
     if document.coding_project_id != study.id:
@@ -230,7 +256,12 @@ def _suggestion_target(user: User, study: CodingProject) -> tuple[CodingDocument
 
 
 def _back_to_suggestions(study: CodingProject):
+    """Where a suggestion's form was posted from: a page of this site named by `next` (the coding page's
+    panel), or the suggestions page with its filters."""
     form = request.form
+    target = _safe_next(form.get("next", ""))
+    if target:
+        return redirect(target)
     args = {key: form[key] for key in ("page", "all") if form.get(key)}
     if form.get("filter_document_id"):
         args["document_id"] = form["filter_document_id"]
@@ -244,6 +275,8 @@ def suggestion_accept(study_id: int):
     user = _user()
     study = access.study_or_404(user, study_id)
     document, code, start, end = _suggestion_target(user, study)
+    if _wants_json():
+        return _accepted_json(user, document, code, start, end)
     try:
         assist_suggest.accept(user, document, code, start, end)
     except codings.CodingError as error:
@@ -255,6 +288,17 @@ def suggestion_accept(study_id: int):
     return _back_to_suggestions(study)
 
 
+def _accepted_json(user: User, document: CodingDocument, code: Code, start: int, end: int):
+    """The coding page's panel accepts without leaving the page: the turn comes back redrawn, as after any
+    coding there, with the new coding for its undo."""
+    try:
+        accept = partial(assist_suggest.accept, user, document, code)
+        return workbench_views.coded_answer(user, document, start, end, accept)
+    except codings.CodingError as error:
+        db.session.rollback()
+        return jsonify(error=str(error)), 422
+
+
 @bp.post("/studies/<int:study_id>/suggestions/reject")
 @require(Permission.CODE_TRANSCRIPTS)
 def suggestion_reject(study_id: int):
@@ -264,7 +308,10 @@ def suggestion_reject(study_id: int):
     document, code, start, end = _suggestion_target(user, study)
     assist_suggest.reject(user, document, code, start, end)
     db.session.commit()
-    flash(_("Suggestion of %(code)s rejected.", code=code.name), "info")
+    message = _("Suggestion of %(code)s rejected.", code=code.name)
+    if _wants_json():
+        return jsonify(message=message)
+    flash(message, "info")
     return _back_to_suggestions(study)
 
 

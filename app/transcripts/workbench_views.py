@@ -1,10 +1,13 @@
-"""The coding page of a transcript: read it, apply and take back codes, code whole turns, write memos.
+"""The coding page of a transcript: read it, apply and take back codes, code whole turns, write memos, and
+see the code suggestions for its uncoded turns (accepted and rejected through the suggestions' endpoints).
 
 The page works through coding.js, which posts JSON with the X-CSRFToken header and redraws the turns it
 gets back; memo forms also work as plain forms. Refusals answer 422 with {"error": message} in the user's
 language and change nothing.
 """
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -26,7 +29,7 @@ from app import audit
 from app.extensions import db
 from app.models import Code, Coding, CodingDocument, CodingMemo, CodingProject, CodingTurn, User
 from app.permissions import Permission, require
-from app.transcripts import access, codebook, codings, memos, workbench
+from app.transcripts import access, codebook, codings, memos, suggestion_panel, workbench
 from app.transcripts.web import bp
 
 FALLBACK_COLOUR = "#5c6f82"
@@ -55,6 +58,7 @@ def document(document_id: int):
         blocks=blocks,
         shown_json=[s.as_json() for s in shown],
         memos=memos.memos_of(user, found),
+        suggestions=suggestion_panel.panel_of(user, found),
         lead=access.is_lead(user, study),
         blind=access.is_blind_for(study),
     )
@@ -187,6 +191,21 @@ def _applied(
     end: int,
     new_code: Code | None = None,
 ) -> Response:
+    return coded_answer(
+        user, document, start, end, partial(codings.apply_codes, user, document, codes), new_code
+    )
+
+
+def coded_answer(
+    user: User,
+    document: CodingDocument,
+    start: int,
+    end: int,
+    apply: Callable[[int, int], list[Coding]],
+    new_code: Code | None = None,
+) -> Response:
+    """Code a span through `apply(start, end)`, commit, and answer as coding.js expects: the new codings,
+    those the user already had, and the touched blocks drawn afresh. Accepting a suggestion answers so too."""
     start, end = codings.trimmed_span(document.text, start, end)
     before = set(
         db.session.scalars(
@@ -198,7 +217,7 @@ def _applied(
             )
         )
     )
-    made = codings.apply_codes(user, document, codes, start, end)
+    made = apply(start, end)
     # drawn inside the transaction, which sees the new rows: committing first would expire the text
     redrawn = _redrawn(user, document, start, end)
     shown = {s["id"]: s for s in redrawn["shown"]}

@@ -442,6 +442,7 @@
             codings.delete(id);
             action.ids.shift();
           }
+          if (action.restore) action.restore(); // an accepted suggestion goes back to the panel
           say(fill(msg.undoneAdd, { codes: action.names }));
         } else {
           const r = action.removed;
@@ -727,6 +728,127 @@
     } else {
       document.getSelection().collapse(range.startContainer, range.startOffset);
     }
+  }
+
+  // ---- suggestions ---------------------------------------------------------------------------------------
+  // The panel's forms work without script (they post and come back); here they post without leaving the
+  // page. Accepting codes the turn, which is then no longer uncoded: its suggestions all leave the panel, and
+  // come back if the coding is undone. Rejecting takes that one suggestion away for good.
+  const suggestions = $("suggestions");
+  const suggestionList = $("cw-sg-list");
+
+  function foldSuggestions() {
+    const title = $("cw-sg-title");
+    const body = $("cw-sg-body");
+    const toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "cw-sg-toggle";
+    toggle.id = "cw-sg-toggle";
+    toggle.setAttribute("aria-controls", body.id);
+    toggle.textContent = title.textContent.trim();
+    title.replaceChildren(toggle);
+    const open = (on) => {
+      toggle.setAttribute("aria-expanded", String(on));
+      body.hidden = !on;
+      try {
+        window.localStorage.setItem("humus.coding.suggestions", on ? "open" : "closed");
+      } catch (e) {
+        /* storage may be refused: the panel then opens each time */
+      }
+    };
+    let stored = null;
+    try {
+      stored = window.localStorage.getItem("humus.coding.suggestions");
+    } catch (e) {
+      stored = null;
+    }
+    open(stored !== "closed" || window.location.hash === "#suggestions");
+    toggle.addEventListener("click", () => open(toggle.getAttribute("aria-expanded") !== "true"));
+  }
+
+  // An item leaves the panel (a turn, or one code of a turn: its last one takes the turn along). The focus,
+  // if it was inside, goes to the next suggestion, or the one before, or the panel's heading. Returns what
+  // puts the item back, in the transcript's order.
+  function leave(item, hadFocus = item.contains(document.activeElement)) {
+    const parent = item.parentElement;
+    const turn = parent.closest(".cw-sg-turn");
+    if (turn && parent.children.length === 1) return leave(turn, hadFocus);
+    const near = item.nextElementSibling || item.previousElementSibling;
+    item.remove();
+    $("cw-sg-empty").hidden = suggestionList.children.length > 0;
+    if (hadFocus) {
+      const next = near ? near.querySelector("a, button") : null;
+      (next || $("cw-sg-toggle") || $("cw-sg-title")).focus();
+    }
+    return () => {
+      const after = Array.from(parent.children).find((other) => Number(other.dataset.start) > Number(item.dataset.start));
+      parent.insertBefore(item, after || null);
+      $("cw-sg-empty").hidden = suggestionList.children.length > 0;
+    };
+  }
+
+  async function decide(suggestionForm) {
+    if (!suggestionForm.isConnected) return; // a second click, queued behind the first that took it away
+    const accepting = suggestionForm.dataset.cwSuggestion === "accept";
+    const item = suggestionForm.closest(accepting ? ".cw-sg-turn" : ".cw-sg");
+    const codeId = Number(suggestionForm.elements.code_id.value);
+    const headers = { Accept: "application/json", "X-CSRFToken": csrf };
+    let payload;
+    try {
+      payload = await send(suggestionForm.action, { headers, body: new FormData(suggestionForm) });
+    } catch (e) {
+      return;
+    }
+    if (!accepting) {
+      leave(item);
+      say(payload.message);
+      return;
+    }
+    redraw(payload);
+    const created = payload.codings || [];
+    const names = codeName(codeId);
+    const restore = leave(item);
+    if (created.length) {
+      pushUndo({ kind: "add", ids: created.map((c) => c.id), names, restore });
+      say(fill(msg.applied, { codes: names }));
+      created.forEach((c) => flashCoding(c.id));
+    } else {
+      say(fill(msg.already, { codes: names }));
+    }
+    refreshHere();
+  }
+
+  function showSuggested(link) {
+    const start = Number(link.dataset.start);
+    const end = Number(link.dataset.end);
+    const block = link.dataset.block ? $(`cw-${link.dataset.block}`) : null;
+    const range = rangeOf(start, end);
+    if (!range) return;
+    (block || range.startContainer.parentElement).scrollIntoView({ block: "center" });
+    selectOffsets(start, end); // the focus stays in the panel: the next suggestion is a Tab away
+    setPending({ start, end });
+    if (block) {
+      block.classList.add("cw-target");
+      block.addEventListener("animationend", () => block.classList.remove("cw-target"), { once: true });
+    }
+  }
+
+  if (suggestions && suggestionList) {
+    foldSuggestions();
+    suggestionList.addEventListener("submit", (event) => {
+      const suggestionForm = event.target.closest("form[data-cw-suggestion]");
+      if (!suggestionForm) return;
+      event.preventDefault();
+      queued(() => decide(suggestionForm));
+    });
+    suggestionList.addEventListener("click", (event) => {
+      const link = event.target.closest && event.target.closest(".cw-sg-show");
+      if (!link) return;
+      event.preventDefault();
+      showSuggested(link);
+    });
+  } else if (suggestions) {
+    foldSuggestions();
   }
 
   showUndo();
