@@ -16,10 +16,12 @@ humus = AppGroup("humus", help="Humus administration commands.")
 
 def init_app(app: Flask) -> None:
     from app import demo
+    from app.backup import cli as backup_cli
     from app.statistics import population
     from app.territory import cli as territory_cli
 
     territory_cli.register(humus)
+    backup_cli.register(humus)
     population.register(humus)
     demo.register(humus)
     app.cli.add_command(humus)
