@@ -7,4 +7,4 @@ from app.extensions import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookies are accepted here, only bearer tokens
 
-from app.api import exports, forms, submissions, views  # noqa: E402,F401
+from app.api import exports, forms, openapi, submissions, views  # noqa: E402,F401

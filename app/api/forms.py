@@ -70,7 +70,7 @@ def get_form(form_id: int):
         {
             "version": v.version,
             "status": v.status,
-            "published_at": v.published_at and v.published_at.isoformat(),
+            "published_at": v.published_at.isoformat() + "Z" if v.published_at else None,  # stored naive UTC
         }
         for v in form.versions
     ]

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from app.api import bp
 from app.api.auth import api_owner, token_required
+from app.api.xml_text import unfit_text_field
 from app.i18n import select_locale
 from app.models import Form, FormVersion, Submission
 from app.permissions import Permission
@@ -37,6 +38,9 @@ def _record(form: Form, version: FormVersion | None = None, test: bool = False):
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         message = _("Send a JSON object with the answers in “data”.")
         return jsonify(errors=[{"field": None, "message": message}]), 422
+    problem = _text_problem(body)
+    if problem is not None:
+        return jsonify(errors=[problem]), 422
     try:
         recorded = recording.record_submission(
             api_owner(),
@@ -56,6 +60,23 @@ def _record(form: Form, version: FormVersion | None = None, test: bool = False):
         return jsonify(errors=[{"field": "instanceID", "message": str(exc)}]), 409
     body = {"id": recorded.submission_id, "instanceID": recorded.instance_id, "test": test}
     return jsonify(body), 201 if recorded.created else 200
+
+
+def _text_problem(body: dict) -> dict[str, str] | None:
+    """An instanceID or org_unit that is not a string, or text an XML instance cannot hold (xml_text.py):
+    refused here, since the database would fail on it with a 500."""
+    field = unfit_text_field(body["data"], "/data")
+    for name in ("instanceID", "org_unit"):
+        value = body.get(name)
+        if value is not None and not isinstance(value, str):
+            return {"field": name, "message": _("“%(name)s” must be a string.", name=name)}
+        field = field or unfit_text_field(value, name)
+    if field is None:
+        return None
+    return {
+        "field": field,
+        "message": _("Text cannot hold invisible control characters (such as NUL) or broken Unicode."),
+    }
 
 
 @bp.get("/forms/<int:form_id>/submissions")

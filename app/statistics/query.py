@@ -159,7 +159,7 @@ def _per(value: str, problems: list[str]) -> int:
     value = value.strip()
     if not value:
         return 100
-    if value.isdigit() and int(value) in PERS:
+    if value.isascii() and value.isdigit() and int(value) in PERS:  # "²".isdigit(), but int("²") fails
         return int(value)
     problems.append(_("An indicator is given per 100 or per 1,000: per 100 was used."))
     return 100
@@ -168,7 +168,7 @@ def _per(value: str, problems: list[str]) -> int:
 def _form_id(value: str, problems: list[str]) -> int | None:
     if not value:
         return None
-    if value.isdigit() and len(value) < 12:
+    if value.isascii() and value.isdigit() and len(value) < 12:
         return int(value)
     problems.append(_("Unknown form: choose one from the list."))
     return None
