@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import forms  # noqa: F401 - before anything reads a workbook: it keeps openpyxl on defusedxml
 from app import config, database, errors, i18n, permissions, security
 from app.extensions import babel, csrf, db, login_manager, migrate
+from app.numbers import IdConverter
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
@@ -20,6 +21,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         __name__, instance_relative_config=True, instance_path=os.environ.get("HUMUS_INSTANCE_PATH") or None
     )
     os.makedirs(app.instance_path, exist_ok=True)
+    app.url_map.converters["int"] = IdConverter  # before any route is added: ids past INTEGER answer 404
     config.configure(app, test_config)
     config.check_secret_key(app)
     config.check_case_keys(app)

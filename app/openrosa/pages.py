@@ -9,6 +9,7 @@ from markupsafe import Markup
 
 from app.extensions import csrf
 from app.models import Project, User
+from app.numbers import whole_number
 from app.openrosa import bp, credentials
 from app.openrosa.qrcode import qr_svg, settings_payload
 from app.openrosa.webforms import DeviceCredentialForm
@@ -73,7 +74,7 @@ def _form(**kwargs: object) -> DeviceCredentialForm:
 
 def _chosen_unit(form: DeviceCredentialForm) -> int | None:
     value = form.org_unit.data or ""
-    return int(value) if value.isdigit() else None
+    return whole_number(value)
 
 
 def _page(form: DeviceCredentialForm, issued: credentials.Issued | None = None) -> str:

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.models import Form, FormVersion, Submission, SubmissionDraft, User, VersionStatus
+from app.numbers import whole_number
 from app.permissions import Permission, require
 from app.surveys import bp, drafts, editing, services
 from app.surveys import submissions as recording
@@ -236,7 +237,7 @@ def _current_page(pages: list, strict: bool) -> int:
         return with_errors
     action = request.form.get("_action", "")
     wanted = action.removeprefix("page:") if action.startswith("page:") else request.form.get("_page", "0")
-    return min(max(int(wanted) if wanted.isdigit() else 0, 0), len(pages) - 1)
+    return min(whole_number(wanted) or 0, len(pages) - 1)
 
 
 @bp.get("/<int:form_id>/receipt/<int:submission_id>")

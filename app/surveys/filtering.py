@@ -47,6 +47,7 @@ from werkzeug.datastructures import MultiDict
 from app.extensions import db
 from app.i18n import N_
 from app.models import Form, OrgUnit, ReviewState, Submission, User
+from app.numbers import whole_number
 from app.permissions import Permission, roles_with
 from app.scoping import Scope, get_in_scope_or_404, org_unit_condition, user_scope
 from app.surveys.submissions import read_scope
@@ -345,8 +346,9 @@ def _date_arg(value: str, problems: list[str]) -> date | None:
 def _id_arg(value: str, message: str, problems: list[str]) -> int | None:
     if not value.strip():
         return None
-    if value.strip().isdigit() and len(value.strip()) < 19:
-        return int(value.strip())
+    number = whole_number(value)
+    if number is not None:
+        return number
     problems.append(message)
     return None
 

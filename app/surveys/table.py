@@ -26,6 +26,7 @@ from werkzeug.datastructures import MultiDict
 from app.accounts import org_units_within
 from app.extensions import db
 from app.models import Form, OrgUnit, ReviewState, Submission, User, VersionStatus
+from app.numbers import whole_number
 from app.scoping import users_condition
 from app.surveys.filtering import (
     OPERATORS,
@@ -252,7 +253,7 @@ def table_options(args: MultiDict[str, str], table: FormTable) -> TableOptions:
         columns=chosen,
         labels=args.get("show") != "codes",
         language=table_language(table, args.get("lang") or None),
-        page=min(int(page), 10**6) if page.isdigit() and int(page) > 0 else 1,
+        page=min(whole_number(page) or 1, 10**6),
     )
 
 

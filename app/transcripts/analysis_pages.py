@@ -157,7 +157,7 @@ def hub(user: User, study: CodingProject, args: MultiDict[str, str]) -> Hub:
     """Everything the analysis page shows, for the reader's choices."""
     errors: list[str] = []
     coder = read_coder(args, analysis_data.coders(user, study), errors)
-    of_code = args.get("words", "").strip().isdigit()  # the segments' words are counted: texts needed
+    of_code = args.get("words", "").strip().isdecimal()  # the segments' words are counted: texts needed
     data = analysis_data.load(user, study, coder_id=coder.id if coder else None, with_text=of_code)
     choices = read_choices(args, data, coder, errors)
     measure = cast(tabulate.Measure, choices.measure)

@@ -19,6 +19,7 @@ from app import audit
 from app.extensions import db
 from app.i18n import in_user_language
 from app.models import Code, Coding, CodingDocument, CodingOrigin, CodingParticipant, CodingProject, User
+from app.numbers import whole_number
 from app.transcripts import access, codings
 from coding import search
 from coding.errors import SearchError, ThemeError
@@ -257,9 +258,10 @@ def parse_keys(keys: Iterable[str]) -> list[tuple[int, int, int]]:
     parsed = []
     for key in keys:
         parts = key.split(":")
-        if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        numbers = [whole_number(part) for part in parts]
+        if len(numbers) != 3 or None in numbers:
             raise AssistError(_("Tick the passages to code from the list."))
-        parsed.append((int(parts[0]), int(parts[1]), int(parts[2])))
+        parsed.append((numbers[0], numbers[1], numbers[2]))
     return list(dict.fromkeys(parsed))
 
 

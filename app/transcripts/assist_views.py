@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import Code, CodingDocument, CodingProject, JobStatus, User
+from app.numbers import whole_number
 from app.permissions import Permission, require
 from app.transcripts import (
     access,
@@ -39,7 +40,7 @@ def _user() -> User:
 
 
 def _integer(value: str | None) -> int | None:
-    return int(value) if value and value.strip().isdigit() else None
+    return whole_number(value)
 
 
 def _chosen_documents(study: CodingProject, values: MultiDict) -> list[CodingDocument]:

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from app import audit
 from app.extensions import db
 from app.models import Code, CodingProject, User
+from app.numbers import whole_number
 from app.transcripts import access, analysis_data
 from app.transcripts.analysis_data import Coder, StudyCodings
 from app.transcripts.analysis_pages import PARTICIPANT_ATTRIBUTES, read_coder
@@ -138,10 +139,11 @@ def _code(user: User, study: CodingProject, args: MultiDict[str, str], errors: l
     raw = args.get("code_id", "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    number = whole_number(raw)
+    if number is None:
         errors.append(_("Choose a code from the list."))
         return None
-    return access.code_or_404(user, int(raw), study)
+    return access.code_or_404(user, number, study)
 
 
 def _documents(study: CodingProject, args: MultiDict[str, str], errors: list[str]) -> list[int]:
@@ -151,19 +153,21 @@ def _documents(study: CodingProject, args: MultiDict[str, str], errors: list[str
     for raw in args.getlist("document"):
         if not raw.strip():
             continue
-        if not raw.strip().isdigit():
+        number = whole_number(raw)
+        if number is None:
             errors.append(_("Choose transcripts from the list."))
             continue
-        if int(raw) not in known:
+        if number not in known:
             abort(404)
-        chosen.append(int(raw))
+        chosen.append(number)
     return chosen
 
 
 def _page_number(args: MultiDict[str, str], errors: list[str]) -> int:
     raw = args.get("page", "1").strip()
-    if raw.isdigit() and int(raw) >= 1:
-        return int(raw)
+    number = whole_number(raw)
+    if number is not None and number >= 1:
+        return number
     errors.append(_("That page number does not exist: showing the first page."))
     return 1
 

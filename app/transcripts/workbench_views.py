@@ -28,6 +28,7 @@ from sqlalchemy import select
 from app import audit
 from app.extensions import db
 from app.models import Code, Coding, CodingDocument, CodingMemo, CodingProject, CodingTurn, User
+from app.numbers import whole_number
 from app.permissions import Permission, require
 from app.transcripts import access, codebook, codings, memos, suggestion_panel, workbench
 from app.transcripts.web import bp
@@ -285,8 +286,10 @@ def _integer(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        number = whole_number(text.removeprefix("-"))
+        return -number if number is not None and text.startswith("-") else number
     return None
 
 
