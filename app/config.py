@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Flask
 
+from app.database import engine_options
+
 INSECURE_KEYS = {"", "dev", "changeme", "secret"}
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -42,6 +44,7 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         LANGUAGES=("it", "en"),
         HUMUS_DEMO=False,
         SQLITE_BUSY_TIMEOUT_MS=5000,
+        DATABASE_CONNECT_TIMEOUT_S=5,  # PostgreSQL: give up connecting after this (app/database.py)
         PROXY_COUNT=0,
         REDIS_URL=None,  # background jobs go to RQ on this Redis; without it they run inside the web process
         # Case records: Fernet keys encrypting direct identifiers (the first encrypts, all decrypt, so a key
@@ -61,6 +64,10 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         _from_environment(app)
     else:
         app.config.update(test_config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        engine_options(app.config["SQLALCHEMY_DATABASE_URI"], int(app.config["DATABASE_CONNECT_TIMEOUT_S"])),
+    )
 
 
 def _from_environment(app: Flask) -> None:

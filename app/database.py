@@ -1,11 +1,29 @@
-"""Engine settings: SQLite in WAL mode with a busy timeout and enforced foreign keys."""
+"""Engine settings: SQLite in WAL mode with a busy timeout and enforced foreign keys; PostgreSQL connections
+that fail fast and are checked before use, so an outage answers 503 at once and ends when the server is up."""
 
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 
 from app.extensions import db
+
+
+def engine_options(uri: str, connect_timeout_s: int) -> dict[str, Any]:
+    """Options of the engine of a server database (none for SQLite, which has no connection to lose).
+
+    pool_pre_ping: a pooled connection the server dropped (a restart, a failover, an idle timeout) is replaced
+    before a request uses it, so the first requests after the database comes back do not fail.
+    connect_timeout: a server that does not answer (host down, network cut) costs seconds, and the request
+    ends in 503 with Retry-After (app/errors.py) instead of holding the worker until gunicorn kills it. A
+    connect_timeout written in DATABASE_URL wins."""
+    url = make_url(uri)
+    if url.get_backend_name() != "postgresql":
+        return {}
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if "connect_timeout" not in url.query:
+        options["connect_args"] = {"connect_timeout": connect_timeout_s}
+    return options
 
 
 def init_app(app: Flask) -> None:

@@ -80,15 +80,28 @@ def _csrf_error(exc: CSRFError) -> tuple[Response | str, int]:
 
 
 def _database_unavailable(exc: Exception) -> Response:
-    log.error("database unavailable: %s", type(exc).__name__)
+    # The driver's own words tell the administrator why ("database or disk is full", "connection refused");
+    # its first line only, without the statement and its parameters, which may hold personal data.
+    cause = str(getattr(exc, "orig", None) or "").strip().split("\n")[0][:300]
+    log.error("database unavailable: %s: %s", type(exc).__name__, cause)
     _rollback_quietly()
     # The page must not ask the database who is signed in.
     g._login_user = login_manager.anonymous_user()
-    body, code = render_error(503)
-    response = body if isinstance(body, Response) else Response(body, mimetype="text/html")
+    if request.headers.get("X-OpenRosa-Version"):
+        response = _openrosa_message(_(EXPLANATIONS[503]), 503)
+    else:
+        body, _code = render_error(503)
+        response = body if isinstance(body, Response) else Response(body, mimetype="text/html")
     response.status_code = 503
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _openrosa_message(message: str, status: int) -> Response:
+    """ODK Collect reads an OpenRosaResponse and shows its message to the person sending."""
+    from app.openrosa.responses import message_response  # the blueprint imports the views: not at start-up
+
+    return message_response(message, status)
 
 
 def _internal_error(exc: InternalServerError) -> tuple[Response | str, int]:

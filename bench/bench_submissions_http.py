@@ -19,8 +19,6 @@ import copy
 import http.client
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,11 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.demo_forms import monitoring_report  # noqa: E402
+from bench.common import free_port, gunicorn, monitoring_answers, seeded_app  # noqa: E402, F401 - bench_coding
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-FORM = SHARED / "domain" / "forms" / "monitoraggio_servizi.xlsx"
-GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 PG_SERVER = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 
 TARGET_RATE = 100.0
@@ -48,19 +43,8 @@ WARMUP = 40
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "600"))
 RUN_DEADLINE_S = 45.0  # a load run stops here whatever it has done (the rate then counts what completed)
 REQUEST_TIMEOUT_S = 10.0
-SECRET = "bench-" + "s" * 40
-PASSWORD = "Misura-tempi-2026!"  # noqa: S105 - a throw-away benchmark account
 
-# The demo's realistic second-semester report of a day centre in the Ambito di Lecce.
-MONITORAGGIO = monitoring_report(
-    provincia="075",
-    ambito="Ambito Territoriale di Lecce",
-    capofila="075035",
-    tipo="cd",
-    denominazione="Centro diurno Il Girasole",
-    ente="Cooperativa sociale Il Melograno",
-    children=31,
-)
+MONITORAGGIO = monitoring_answers()
 
 
 # --- databases -------------------------------------------------------------------------------------
@@ -86,36 +70,10 @@ def postgres_database() -> Iterator[str]:
 
 
 def prepare(url: str, folder: str) -> tuple[int, str]:
-    """Schema, territory, project, researcher, operator with a token, the uploaded form: (form id, token)."""
-    from app import accounts, create_app
-    from app.auth.tokens import issue_token
-    from app.extensions import db
-    from app.models import Project
-    from app.surveys import services
-    from app.territory.tree import add_org_unit
+    """The seeded app (see bench/common.py) and the baseline's table: (form id, token)."""
     from bench.bare_app import make_engine, metadata
 
-    config = {"TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url}
-    os.environ["HUMUS_INSTANCE_PATH"] = folder
-    app = create_app(config)
-    with app.app_context():
-        db.create_all()
-        region = add_org_unit("16", "Puglia", "region", None)
-        lecce = add_org_unit("075", "Lecce", "province", region)
-        ambito = add_org_unit("ATS-LE3", "Ambito di Gallipoli", "ambito", lecce)
-        project = Project(code="bench", name="Bench")
-        db.session.add(project)
-        researcher = accounts.create_user("ricerca@example.org", PASSWORD)
-        accounts.grant_role(researcher, "researcher", None, project)
-        operator = accounts.create_user("operatore@example.org", PASSWORD)
-        accounts.grant_role(operator, "operator", ambito, project)
-        _row, token = issue_token(operator, "bench")
-        db.session.commit()
-        upload = services.upload_form(researcher, project, FORM.read_bytes(), FORM.name)
-        db.session.commit()
-        form_id = upload.version.form_id
-        db.session.remove()
-        db.engine.dispose()
+    _app, form_id, token = seeded_app(url, folder)
     engine = make_engine(url)
     metadata.create_all(engine)
     engine.dispose()
@@ -135,55 +93,6 @@ def row_counts(url: str) -> tuple[int, int]:
     finally:
         engine.dispose()
     return ours, bare
-
-
-# --- servers ---------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def gunicorn(target: str, url: str, folder: str, log_name: str) -> Iterator[int]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "SECRET_KEY": SECRET,
-        "HUMUS_IDENTITY_KEYS": "YmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtMDE=",
-        "HUMUS_PSEUDONYM_KEY": SECRET,
-        "DATABASE_URL": url,
-        "HUMUS_INSTANCE_PATH": folder,
-        "SESSION_COOKIE_SECURE": "0",
-    }
-    command = [GUNICORN, "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), target]
-    with open(os.path.join(folder, log_name), "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-    try:
-        wait_until_listening(port, process, os.path.join(folder, log_name))
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-def wait_until_listening(port: int, process: subprocess.Popen, log_path: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"gunicorn exited early:\n{Path(log_path).read_text(errors='replace')[-3000:]}"
-            )
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return
-        time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start listening within 30 s")
 
 
 # --- client ----------------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from flask import render_template
 from flask_login import current_user, login_required
+from sqlalchemy import text
 
+from app.extensions import db
 from app.home import bp
 from app.permissions import Permission, user_can
 
@@ -20,4 +22,11 @@ def index():
 @bp.route("/healthz")
 def healthz():
     """Liveness probe for the proxy and process manager (no database access)."""
+    return {"status": "ok"}
+
+
+@bp.route("/readyz")
+def readyz():
+    """Readiness probe: the database answers. When it does not, app/errors.py answers 503 with Retry-After."""
+    db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
