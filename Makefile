@@ -43,7 +43,8 @@ run: install instance/config.py instance/.case-keys
 	$(FLASK) db upgrade
 	HUMUS_TERRITORY_FILE=$(TERRITORY_FILE) $(FLASK) humus demo
 	@echo "Serving Humus on http://127.0.0.1:5000 (Ctrl+C to stop)"
-	SESSION_COOKIE_SECURE=false $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - wsgi:app
+	SESSION_COOKIE_SECURE=false $(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - \
+		--logger-class app.access_log.AccessLogger wsgi:app
 
 browser:
 	@test -x /usr/bin/chromium || { \

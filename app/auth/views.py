@@ -8,6 +8,7 @@ from app.auth import bp, services, throttle
 from app.auth.passwords import WeakPassword
 from app.auth.webforms import LoginForm, PasswordChangeForm, TokenForm
 from app.extensions import db
+from app.redirects import local_path
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -30,9 +31,7 @@ def login():
 
 def _safe_next(target: str | None) -> str:
     # Only local paths: an open redirect after login is a phishing aid.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.index")
+    return local_path(target) or url_for("home.index")
 
 
 @bp.post("/logout")

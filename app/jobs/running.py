@@ -69,7 +69,8 @@ def _run(job: Job) -> None:
     try:
         _perform(context)
     except JobError as exc:
-        log.info("job %s (%s) stopped: %s", job.id, job.kind, exc)
+        # repr: the message may quote the user's file (a column's name), line breaks and escapes included.
+        log.info("job %s (%s) stopped: %r", job.id, job.kind, str(exc))
         _fail(job, str(exc))
     except Exception:
         # The boundary of the job, like the 500 page for a request: the traceback goes to the log, the

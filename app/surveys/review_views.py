@@ -9,7 +9,9 @@ from flask_login import current_user
 
 from app.i18n import N_
 from app.models import Form, ReviewState, Submission, SubmissionEvent, SubmissionEventKind, User
+from app.numbers import whole_number
 from app.permissions import Permission, require
+from app.redirects import local_path
 from app.surveys import bp, editing, review, services
 from app.surveys.fill import Filling, _fill_page, form_language
 from app.surveys.services import spec_of
@@ -126,7 +128,7 @@ def bulk_review(form_id: int):
     form = _form(form_id)
     if review.review_scope(_user(), form).empty:
         abort(403)
-    ids = {int(v) for v in request.form.getlist("ids") if v.isdigit()}
+    ids = {number for v in request.form.getlist("ids") if (number := whole_number(v)) is not None}
     state = _state()
     outcome = review.bulk_set_state(_user(), form, ids, state, _comment())
     message = ngettext(
@@ -168,11 +170,7 @@ def _comment() -> str:
 
 
 def _safe_next() -> str | None:
-    # Only local paths: an open redirect is a phishing aid.
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    return local_path(request.form.get("next", ""))
 
 
 def _back(form: Form, row: Submission) -> str:

@@ -1,0 +1,18 @@
+"""Fixtures of the adversarial tests: one seeded app per module and database, shared by attacks that must
+change nothing."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import _database_backends
+from tests.security.demo_world import SeededApp, seeded_app
+
+
+@pytest.fixture(scope="module", params=_database_backends())
+def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeededApp]:
+    """The demo data and one row of every kind a route names by id, in a database of this module's own.
+
+    Module-scoped: a test using it must leave the data as it found it (attacks that are refused do)."""
+    with seeded_app(request.param, tmp_path_factory.mktemp("seeded")) as world:
+        yield world
