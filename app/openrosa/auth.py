@@ -1,5 +1,9 @@
 """Device credentials on OpenRosa requests: HTTP Basic, checked against argon2 hashes, throttled."""
 
+import hashlib
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -22,6 +26,16 @@ _BY_USERNAME = (
     .where(DeviceCredential.username == bindparam("username"))
     .options(with_user_and_roles(DeviceCredential.user))
 )
+
+
+# ODK Collect sends its device password with every request, and an argon2 verification costs ~150 ms of CPU:
+# most of a submission's cost. A worker remembers, for a few minutes, the (stored hash, password) pairs it
+# has verified, as a SHA-256 digest. The credential row is still read on every request, so revocation,
+# a disabled user or a changed role take effect at once; a new password is a new hash, so a new pair.
+VERIFIED_FOR_S = 300.0
+_VERIFIED_MAX = 1024
+_verified: OrderedDict[bytes, float] = OrderedDict()
+_verified_lock = threading.Lock()
 
 
 class Throttled(Exception):
@@ -70,13 +84,33 @@ def check_credentials(username: str, password: str) -> DeviceCredential | None:
         raise Throttled()
     row = _find(username.strip().lower())
     # An unknown username still costs a hash verification, so timing does not tell which names exist.
-    matches = passwords.verify_password(row.password_hash if row else None, password)
+    matches = _matches(row.password_hash if row else None, password)
     if not matches or row is None or row.revoked_at is not None or not row.user.active:
         throttle.record_failure(key)
         db.session.commit()
         return None
     _touch(row)
     return row
+
+
+def _matches(password_hash: str | None, password: str) -> bool:
+    """verify_password, skipped for a pair this worker verified less than VERIFIED_FOR_S ago."""
+    if password_hash is None:
+        return passwords.verify_password(None, password)  # an unknown name costs a verification, as before
+    key = hashlib.sha256(f"{password_hash}\0{password}".encode()).digest()
+    now = time.monotonic()
+    with _verified_lock:
+        seen = _verified.get(key)
+    if seen is not None and now - seen < VERIFIED_FOR_S:
+        return True
+    if not passwords.verify_password(password_hash, password):
+        return False
+    with _verified_lock:
+        _verified[key] = now
+        _verified.move_to_end(key)
+        while len(_verified) > _VERIFIED_MAX:
+            _verified.popitem(last=False)
+    return True
 
 
 def _find(username: str) -> DeviceCredential | None:

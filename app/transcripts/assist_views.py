@@ -7,7 +7,6 @@ everything that writes is a POST by a person, audited.
 
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +18,7 @@ from app.extensions import db
 from app.models import Code, CodingDocument, CodingProject, JobStatus, User
 from app.numbers import whole_number
 from app.permissions import Permission, require
+from app.redirects import local_path
 from app.transcripts import (
     access,
     assist,
@@ -232,18 +232,6 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def _safe_next(target: str) -> str | None:
-    """`target` if it is a path on this site. Anything a browser could read as another site is refused (an
-    open redirect is a phishing aid): a scheme or host, "//", any backslash (read as a slash), and any white
-    space or control character, which browsers drop: a tab between two slashes would make "//"."""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    if any(char.isspace() or not char.isprintable() for char in target):
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
-
-
 def _suggestion_target(user: User, study: CodingProject) -> tuple[CodingDocument, Code, int, int]:
     form = request.form
     document = access.document_or_404(user, _integer(form.get("document_id")) or 0)
@@ -260,7 +248,7 @@ def _back_to_suggestions(study: CodingProject):
     """Where a suggestion's form was posted from: a page of this site named by `next` (the coding page's
     panel), or the suggestions page with its filters."""
     form = request.form
-    target = _safe_next(form.get("next", ""))
+    target = local_path(form.get("next", ""))
     if target:
         return redirect(target)
     args = {key: form[key] for key in ("page", "all") if form.get(key)}

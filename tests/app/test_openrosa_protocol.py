@@ -326,3 +326,30 @@ def test_the_challenge_message_follows_accept_language(client, field, language, 
 
     assert response.headers["Content-Language"] == (language or "it")
     assert fragment in response_message(response.data)[1]
+
+
+def test_a_device_password_is_verified_once_then_remembered_but_revocation_is_immediate(
+    app, client, field, monkeypatch
+):
+    """Collect sends its password on every request: argon2 runs for the first only (it costs ~150 ms a
+    request otherwise), while the credential row is still read each time, so revoking stops it at once."""
+    from app.auth import passwords
+    from app.openrosa import auth
+
+    auth._verified.clear()
+    verifications = []
+    real = passwords.verify_password
+    monkeypatch.setattr(passwords, "verify_password", lambda *args: verifications.append(1) or real(*args))
+    headers = _basic(field["username"], field["password"])
+    for _ in range(3):
+        assert client.get("/formList", headers=headers).status_code == 200
+    assert len(verifications) == 1
+
+    wrong = _basic(field["username"], field["password"] + "x")
+    assert client.get("/formList", headers=wrong).status_code == 401  # a wrong password is never remembered
+    assert len(verifications) == 2
+
+    with app.app_context():
+        db.session.query(DeviceCredential).update({"revoked_at": db.func.now()})
+        db.session.commit()
+    assert client.get("/formList", headers=headers).status_code == 401
