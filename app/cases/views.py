@@ -10,7 +10,13 @@ from sqlalchemy import select
 
 from app import audit
 from app.cases import pages
-from app.cases.identity import IDENTITY_FIELDS, can_see_identity, set_identity, transfer_case
+from app.cases.identity import (
+    IDENTITY_FIELDS,
+    can_see_identity,
+    identity_version,
+    set_identity,
+    transfer_case,
+)
 from app.cases.web import bp
 from app.cases.webforms import ConfirmForm, IdentityForm, TransferForm
 from app.extensions import db
@@ -52,7 +58,8 @@ def case(case_id: int):
     reading = pages.read_case(_user(), case_id, lang)
     identity_form = None
     if reading.identity is not None:
-        identity_form = IdentityForm(data=_identity_data(reading.identity))
+        data = {**_identity_data(reading.identity), "seen": identity_version(reading.case)}
+        identity_form = IdentityForm(data=data)
     return render_template(
         "cases/case.html",
         page=reading,
@@ -74,6 +81,16 @@ def identity(case_id: int):
     if not form.validate_on_submit():
         flash(_("Check the identity fields: %(errors)s", errors=_errors(form)), "error")
         return redirect(url_for("cases.case", case_id=found.id))
+    if form.seen.data and form.seen.data != identity_version(found):
+        # Someone saved it since this page was opened: saving now would silently undo their change.
+        flash(
+            _(
+                "Someone else changed this identity after you opened the page, so yours was not saved. "
+                "Here is the current one: enter your changes again if they are still right."
+            ),
+            "error",
+        )
+        return case(case_id), 409
     values = {name: form[name].data for name in IDENTITY_FIELDS}
     values["data_nascita"] = values["data_nascita"].isoformat() if values["data_nascita"] else ""
     try:

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.tokens import issue_token
+from app.cases.identity import identity_of
 from app.extensions import db
-from app.models import Submission, User
+from app.models import Entity, Submission, User
 from tests.app.cases_support import case_by_code, intake
 from tests.app.cases_support import casework as casework  # a fixture
 from tests.app.openrosa_client import device, make_member, make_project, upload
@@ -184,10 +185,6 @@ def test_a_stale_submission_edit_is_refused_and_stores_nothing(app, field):
         assert [data["bambini"] for data in current] == [4]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="case identities are saved last-write-wins: no version check yet (reported, tests/security)",
-)
 def test_a_stale_case_identity_edit_is_refused(app, casework):
     intake(app.test_client(), casework)
     with app.app_context():
@@ -201,6 +198,12 @@ def test_a_stale_case_identity_edit_is_refused(app, casework):
 
     assert saved.status_code == 302
     assert stale.status_code == 409
+    assert "Qualcun altro ha modificato" in stale.get_data(as_text=True)
+    with app.app_context():
+        assert identity_of(db.session.get(Entity, case))["nome"] == "Maria"  # the first save stands
+    assert "Qualcun altro ha modificato" in stale.get_data(as_text=True)
+    with app.app_context():
+        assert identity_of(db.session.get(Entity, case))["nome"] == "Maria"  # the first save stands
 
 
 # The same attempts at once, on PostgreSQL.
