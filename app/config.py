@@ -37,6 +37,9 @@ def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         SESSION_IDLE_TIMEOUT=timedelta(hours=2),
         LOGIN_MAX_FAILURES=5,
+        # Failures from one client address, whatever the accounts: one password tried on many accounts
+        # (password spraying) stops here, while an office behind one address keeps room for typos.
+        LOGIN_MAX_FAILURES_PER_ADDRESS=50,
         LOGIN_FAILURE_WINDOW=timedelta(minutes=1),
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE="it",

@@ -1,6 +1,6 @@
 """What a person does with their own account: sign in and out, change password, manage tokens."""
 
-from flask import session
+from flask import request, session
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
 
@@ -24,12 +24,12 @@ def find_user_by_email(email: str) -> User | None:
 
 def sign_in(email: str, password: str) -> User:
     """Check the credentials, open a fresh server-side session and record the login."""
-    if throttle.is_locked(email):
+    if throttle.is_locked(email) or throttle.address_locked(request.remote_addr):
         raise LoginThrottled()
     user = find_user_by_email(email)
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        throttle.record_failure(email)
+        throttle.record_failure(email, request.remote_addr)
         audit.record("auth.login_failed", actor=None, email_known=user is not None)
         db.session.commit()
         raise InvalidCredentials()
