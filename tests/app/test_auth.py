@@ -2,8 +2,10 @@
 
 import re
 
+from sqlalchemy import select
+
 from app.extensions import db
-from app.models import AuditEvent, User, UserSession
+from app.models import AuditEvent, LoginAttempt, User, UserSession
 from tests.conftest import PASSWORD, csrf_token, login, post_form
 
 
@@ -115,3 +117,24 @@ def test_next_parameter_only_redirects_to_local_paths(client, make_user):
     )
 
     assert response.headers["Location"] == "/"
+
+
+def test_one_address_trying_many_accounts_is_throttled_for_every_account(app, client, make_user):
+    """Password spraying: one password on many accounts. Each account stays under its own limit, so the
+    client address's failures stop it; the table holds a keyed hash of the address, not the address."""
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 8
+    make_user("ada@example.org")
+    for number in range(8):
+        assert login(client, f"utente{number}@example.org", "Primavera2026!").status_code == 401
+
+    assert login(client, "ada@example.org").status_code == 429  # the right password, from that address
+    other_office = app.test_client()
+    response = other_office.post(
+        "/login",
+        data={"email": "ada@example.org", "password": PASSWORD, "csrf_token": csrf_token(other_office)},
+        environ_base={"REMOTE_ADDR": "10.1.2.3"},
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        keys = db.session.scalars(select(LoginAttempt.account_key)).all()
+    assert keys and not any("127.0.0.1" in key for key in keys)
