@@ -1,33 +1,37 @@
 """Engine settings: SQLite in WAL mode with a busy timeout and enforced foreign keys; PostgreSQL connections
 that fail fast and are checked before use, so an outage answers 503 at once and ends when the server is up."""
 
+import time
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, make_url
+from sqlalchemy import Engine, event, make_url
+from sqlalchemy.exc import DisconnectionError
 
 from app.extensions import db
+
+# A pooled connection that sat unused this long is checked before a request takes it (see engine_options).
+PING_AFTER_IDLE_S = 2.0
 
 
 def engine_options(uri: str, connect_timeout_s: int) -> dict[str, Any]:
     """Options of the engine of a server database (none for SQLite, which has no connection to lose).
 
-    pool_pre_ping: a pooled connection the server dropped (a restart, a failover, an idle timeout) is replaced
-    before a request uses it, so the first requests after the database comes back do not fail.
     connect_timeout: a server that does not answer (host down, network cut) costs seconds, and the request
     ends in 503 with Retry-After (app/errors.py) instead of holding the worker until gunicorn kills it. A
-    connect_timeout written in DATABASE_URL wins."""
+    connect_timeout written in DATABASE_URL wins. Connections the server dropped are handled by init_app."""
     url = make_url(uri)
     if url.get_backend_name() != "postgresql":
         return {}
-    options: dict[str, Any] = {"pool_pre_ping": True}
-    if "connect_timeout" not in url.query:
-        options["connect_args"] = {"connect_timeout": connect_timeout_s}
-    return options
+    if "connect_timeout" in url.query:
+        return {}
+    return {"connect_args": {"connect_timeout": connect_timeout_s}}
 
 
 def init_app(app: Flask) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            _ping_idle_connections(db.engine)
         return
     timeout_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
 
@@ -44,3 +48,26 @@ def _configure_sqlite(dbapi_connection: Any, timeout_ms: int) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.close()
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Check a pooled connection before use when it sat unused for PING_AFTER_IDLE_S, replacing it if the
+    server dropped it (a restart, a failover, an idle timeout): the first request after is then not a 503.
+
+    SQLAlchemy's pool_pre_ping checks at every checkout, a round trip per request that cost several per
+    cent of the API's submissions per second; a connection in steady use needs none. One the server drops
+    while in use fails its request with 503 and Retry-After, and the pool replaces it (app/errors.py)."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError() from error  # the pool discards it and takes or opens another
