@@ -194,6 +194,14 @@ OWN: dict[str, tuple[str, str]] = {
         "pyxform produced an XForm that is not well-formed XML ({detail}).",
         "pyxform ha prodotto un XForm che non è XML ben formato ({detail}).",
     ),
+    "long_setting": (
+        "The {column} setting has {length} characters; at most {limit} are allowed.",
+        "L'impostazione {column} ha {length} caratteri; il massimo è {limit}.",
+    ),
+    "long_file_name": (
+        "The file name '{name}' has {length} characters; at most {limit} are allowed.",
+        "Il nome di file '{name}' ha {length} caratteri; il massimo è {limit}.",
+    ),
     "empty_group": (
         "The {kind} '{name}' has no questions: ODK Collect cannot open a form with an empty group or repeat.",
         "Il gruppo o la ripetizione '{name}' non contiene domande: ODK Collect non può aprire un "

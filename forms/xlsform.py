@@ -195,7 +195,7 @@ def _describe(
     translations = model.findall(f"{XFORMS}itext/{XFORMS}translation")
     languages = tuple(t.get("lang", "") for t in translations)
     marked = [t.get("lang", "") for t in translations if t.get("default") == "true()"]
-    return LoadedForm(
+    loaded = LoadedForm(
         xform=xform,
         form_id=data.get("id", ""),
         version=data.get("version"),
@@ -207,6 +207,30 @@ def _describe(
         file_type=file_type,
         itemsets_csv=itemsets,
     )
+    _refuse_long_names(loaded)
+    return loaded
+
+
+# What a form is known by is kept in columns of at most 255 characters: longer is refused here, naming the
+# setting, rather than failing where the database will not take it (PostgreSQL refuses it, SQLite does not).
+MAX_NAME_CHARS = 255
+
+
+def _refuse_long_names(loaded: LoadedForm) -> None:
+    """Refuse a form whose id, version, title or an expected file's name is too long to be kept."""
+    settings = {"form_id": loaded.form_id, "version": loaded.version or "", "form_title": loaded.title}
+    found = [
+        problem("long_setting", sheet="settings", column=name, length=len(value), limit=MAX_NAME_CHARS)
+        for name, value in settings.items()
+        if len(value) > MAX_NAME_CHARS
+    ]
+    found += [
+        problem("long_file_name", name=a.filename[:40] + "…", length=len(a.filename), limit=MAX_NAME_CHARS)
+        for a in loaded.attachments_expected
+        if len(a.filename) > MAX_NAME_CHARS
+    ]
+    if found:
+        raise FormDefinitionError(found)
 
 
 def _attachments(xform: str) -> tuple[Attachment, ...]:
