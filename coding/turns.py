@@ -7,12 +7,20 @@ candidate name is accepted only when it looks like a speaker (see `find_markers`
 """
 
 import re
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
+import regex
+
 from coding.errors import TurnPatternError
+
+# A study's own pattern is a regular expression typed by a person: it runs under the `regex` module with a
+# time limit over the whole transcript, so one that backtracks catastrophically cannot hold a worker.
+USER_PATTERN_SECONDS = 2.0
+MAX_USER_PATTERN = 500
 
 
 @dataclass(frozen=True)
@@ -57,15 +65,20 @@ class TurnPattern:
     With `checked`, a match makes a turn only when its speaker looks like a name; otherwise every match does.
     """
 
-    regex: re.Pattern[str]
+    regex: re.Pattern[str] | regex.Pattern[str]
     checked: bool = True
 
 
-def turn_pattern(regex: str, *, checked: bool = True) -> TurnPattern:
+def turn_pattern(expression: str, *, checked: bool = True) -> TurnPattern:
     """A TurnPattern from a user's regular expression; `^` matches at every line start."""
+    if len(expression) > MAX_USER_PATTERN:
+        raise TurnPatternError(
+            f"Il modello dei turni è troppo lungo (massimo {MAX_USER_PATTERN} caratteri). / "
+            f"The turn pattern is too long (at most {MAX_USER_PATTERN} characters)."
+        )
     try:
-        compiled = re.compile(regex, re.MULTILINE)
-    except re.error as err:
+        compiled = regex.compile(expression, regex.MULTILINE | regex.V0)
+    except regex.error as err:
         raise TurnPatternError(
             f"Il modello dei turni non è un'espressione regolare valida ({err}). / "
             f"The turn pattern is not a valid regular expression ({err})."
@@ -198,10 +211,11 @@ def seconds(time: str) -> float:
 
 
 def _candidates(text: str, patterns: Sequence[TurnPattern]) -> Iterator[tuple[re.Match[str], TurnPattern]]:
+    deadline = time.monotonic() + USER_PATTERN_SECONDS
     line_start = 0
     while line_start < len(text):
         for pattern in patterns:
-            match = pattern.regex.match(text, line_start)
+            match = _match(pattern, text, line_start, deadline)
             if match and match.end() > line_start and match["speaker"]:
                 yield match, pattern
                 break
@@ -209,6 +223,19 @@ def _candidates(text: str, patterns: Sequence[TurnPattern]) -> Iterator[tuple[re
         if newline < 0:
             return
         line_start = newline + 1
+
+
+def _match(pattern: TurnPattern, text: str, position: int, deadline: float) -> re.Match[str] | None:
+    if not isinstance(pattern.regex, regex.Pattern):
+        return pattern.regex.match(text, position)  # ours: written not to backtrack
+    try:
+        return pattern.regex.match(text, position, timeout=max(deadline - time.monotonic(), 0.001))
+    except TimeoutError:
+        raise TurnPatternError(
+            f"Il modello dei turni richiede troppo tempo (oltre {USER_PATTERN_SECONDS:g} s): "
+            "semplificarlo. / "
+            f"The turn pattern takes too long (over {USER_PATTERN_SECONDS:g} s): simplify it."
+        ) from None
 
 
 def _looks_like_speaker(match: re.Match[str], known: set[str], weak: Counter[str]) -> bool:

@@ -28,6 +28,7 @@ def attach_file(version: FormVersion, name: str, content: bytes) -> FormAttachme
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise AttachmentError(_("The file is larger than 10 MB."))
     if attachment.kind == "csv":
+        _check_not_disguised(content)
         _rows(content)  # refuse a broken dataset now, not when someone fills the form
     attachment.content = content
     attachment.md5 = hashlib.md5(content, usedforsecurity=False).hexdigest()
@@ -61,6 +62,18 @@ def form_datasets(user: User, version: FormVersion, project_id: int) -> dict[str
         **registry_datasets(user, version),
         **entity_datasets(user, version, project_id),
     }
+
+
+# What a web page, an XML file or a PDF starts with: none is a CSV dataset, whatever its name says.
+_NOT_CSV = (b"<", b"%PDF-")
+
+
+def _check_not_disguised(content: bytes) -> None:
+    start = content.removeprefix(b"\xef\xbb\xbf").lstrip()[:8]
+    if start.startswith(_NOT_CSV):
+        raise AttachmentError(
+            _("This file is a web page, an XML file or a PDF, not a CSV dataset: export the table as CSV.")
+        )
 
 
 def _rows(content: bytes) -> list[dict[str, str]]:

@@ -441,3 +441,14 @@ def _rezip(data: bytes, name: str, change) -> bytes:
         members = {info.filename: source.read(info) for info in source.infolist()}
     members[name] = change(members[name])
     return _zip(members)
+
+
+@pytest.mark.parametrize("part", ["word/document.xml", "_rels/.rels", "[Content_Types].xml"])
+def test_a_docx_part_declaring_a_dtd_or_entities_is_refused_as_an_odt_one_is(part):
+    source = zipfile.ZipFile(io.BytesIO(docx_bytes(["ANNA: Sì."])))
+    members = {name: source.read(name) for name in source.namelist()}
+    declaration = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    members[part] = declaration + members[part].split(b"?>", 1)[1]
+
+    with pytest.raises(DocumentError, match="declares a DTD or XML entities"):
+        read_document(_zip(members), "a.docx")

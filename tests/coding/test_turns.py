@@ -1,5 +1,7 @@
 """Speaker turns: markers recognised, lines with a colon left alone, offsets in the cleaned text."""
 
+import time
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -245,3 +247,23 @@ def test_removing_markers_only_removes_them_and_turns_stay_in_order(said):
     ends = [0] + [turn.end for turn in parsed.turns]
     for turn, previous_end in zip(parsed.turns, ends, strict=False):
         assert previous_end <= turn.start <= turn.end <= len(parsed.text_without_markers)
+
+
+def test_a_custom_pattern_that_backtracks_without_end_is_stopped_with_a_message(monkeypatch):
+    """A study's pattern is typed by a person: '(a|a)+b' on a long line of a's would run for ages."""
+    from coding import turns
+
+    monkeypatch.setattr(turns, "USER_PATTERN_SECONDS", 0.2)
+    runaway = turn_pattern(r"(?P<speaker>(a|a)+)b:", checked=False)
+    started = time.monotonic()
+
+    with pytest.raises(TurnPatternError, match="troppo tempo") as raised:
+        parse_turns("a" * 40 + "\n" + "Anna: ciao", (runaway,))
+
+    assert time.monotonic() - started < 5
+    assert "takes too long" in str(raised.value)
+
+
+def test_a_custom_pattern_too_long_to_be_a_speaker_marker_is_refused():
+    with pytest.raises(TurnPatternError, match="troppo lungo"):
+        turn_pattern("(?P<speaker>" + "a" * 600 + ")")

@@ -279,15 +279,6 @@ def _submissions(t: Targets) -> list[Hostile]:
     ]
 
 
-# The disguises a text format may take in as text (see _CSV_DATASET).
-DISGUISED_AS_TEXT = (
-    "a PDF renamed",
-    "an HTML page renamed",
-    "an HTML page behind a UTF-8 BOM",
-    "a PDF and valid file in one (polyglot)",
-)
-
-
 def _transcripts(_t: Targets) -> list[Hostile]:
     text_files = [
         Hostile("a program renamed", "programma.txt", EXE),
@@ -318,15 +309,7 @@ _PREFIXED_ZIP = (
     "a zip is read from its directory at the end, as every zip reader does: a PDF header before it is "
     "ignored, and what is read is the valid archive"
 )
-_DTD_IGNORED = (
-    "python-docx parses without loading DTDs or resolving entities (resolve_entities=False, no network): "
-    "the entity reference is dropped from the text, nothing is read from the disk"
-)
 _VERBATIM = "stored as it came and never unpacked or parsed: downloaded as an attachment under a sandbox CSP"
-_CSV_DATASET = (
-    "a CSV dataset is text with a header row: a page or a PDF made only of text is such a file; it is "
-    "served to ODK Collect as text/csv and its values are escaped wherever the app shows them"
-)
 
 ROUTES: dict[str, Route] = {
     "surveys.upload": Route(send_xlsform_ui, lambda t: xlsx_attacks(XLSFORM_ROWS) + csv_attacks(XLSFORM_CSV)),
@@ -337,12 +320,10 @@ ROUTES: dict[str, Route] = {
         send_attachment_ui,
         lambda t: csv_attacks(b"name,label\na,A\n"),
         refusal="flash",
-        kept=dict.fromkeys(DISGUISED_AS_TEXT, _CSV_DATASET),
     ),
     "api.upload_attachment": Route(
         send_attachment_api,
         lambda t: csv_attacks(b"name,label\na,A\n"),
-        kept=dict.fromkeys(DISGUISED_AS_TEXT, _CSV_DATASET),
     ),
     "openrosa.submission": Route(send_submission, _submissions),
     "openrosa.project_submission": Route(send_project_submission, _submissions),
@@ -361,7 +342,6 @@ ROUTES: dict[str, Route] = {
         send_transcript,
         _transcripts,
         kept={
-            "an external entity (XXE) xxe.docx": _DTD_IGNORED,
             "archive path tricks percorsi.docx": _NEVER_UNPACKED,
             "a PDF and valid file in one (polyglot) poliglotta.docx": _PREFIXED_ZIP,
         },
