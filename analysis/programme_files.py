@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass
 
 from analysis.programme import ProgrammeError
+from forms.zip_names import is_unsafe_member_name
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ZIP_MEMBERS = 2000
@@ -114,13 +115,12 @@ def _zip_names(data: bytes) -> list[str]:
     if count > MAX_ZIP_MEMBERS:
         raise _corrupt()
     try:
-        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, ValueError, struct.error, NotImplementedError):
         raise _corrupt() from None
-    for name in names:
-        if name.startswith(("/", "\\")) or ".." in re.split(r"[\\/]", name) or "\x00" in name:
-            raise _corrupt()
-    return names
+    if any(is_unsafe_member_name(info.orig_filename) for info in infos):
+        raise _corrupt()
+    return [info.filename for info in infos]
 
 
 def _odt_mimetype(data: bytes) -> bool:

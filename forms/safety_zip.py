@@ -1,7 +1,6 @@
 """Check an .xlsx as a zip: its directory as declared, then every member inflated through a bounded reader."""
 
 import io
-import re
 import struct
 import zlib
 from collections.abc import Iterator
@@ -9,6 +8,7 @@ from zipfile import ZIP_DEFLATED, ZIP_STORED, BadZipFile, ZipFile, ZipInfo
 
 from forms.safety_limits import Limits, megabytes, refuse
 from forms.safety_xml import Tally, screen_part
+from forms.zip_names import is_unsafe_member_name, shown_member_name
 
 _END_RECORD = struct.Struct("<4s4H2LH")  # the zip "end of central directory" record
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
@@ -48,7 +48,7 @@ def _check_entries(infos: list[ZipInfo], limits: Limits) -> None:
         raise refuse("zip_too_many_members", count=len(infos), limit=limits.zip_members)
     seen: set[str] = set()
     for info in infos:
-        _check_name(info.filename, seen)
+        _check_name(info.orig_filename, seen)  # zipfile cuts `filename` at a NUL byte
         _check_declared_size(info, limits)
     total = sum(info.file_size for info in infos)
     if total > limits.total_bytes:
@@ -56,9 +56,8 @@ def _check_entries(infos: list[ZipInfo], limits: Limits) -> None:
 
 
 def _check_name(name: str, seen: set[str]) -> None:
-    parts = re.split(r"[\\/]", name)
-    if name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name) or ".." in parts or "\x00" in name:
-        raise refuse("zip_unsafe_name", name=name)
+    if is_unsafe_member_name(name):
+        raise refuse("zip_unsafe_name", name=shown_member_name(name))
     if name.lower() in seen:  # part names are case-insensitive in Office files
         raise refuse("zip_duplicate_name", name=name)
     seen.add(name.lower())

@@ -1,4 +1,4 @@
-"""Open a .qdpx zip defensively: check each member as declared before inflating it, and find the .qde."""
+"""Open a .qdpx zip defensively: its names and each member checked before inflating it; find the .qde."""
 
 import os
 import struct
@@ -9,6 +9,7 @@ from zipfile import ZIP_BZIP2, ZIP_DEFLATED, ZIP_LZMA, ZIP_STORED, BadZipFile, Z
 
 from coding.errors import RefiError, UnsafeArchiveError
 from coding.refi.files import MiB
+from forms.zip_names import is_unsafe_member_name, shown_member_name
 
 Source = str | os.PathLike[str] | IO[bytes]
 _END = struct.Struct("<4s4H2LH")  # end of central directory record
@@ -102,9 +103,31 @@ def _open_zip(source: Source, limits: ArchiveLimits) -> ZipFile:
         _check_end_record(source, limits)
         source.seek(0)
     try:
-        return ZipFile(source)
+        archive = ZipFile(source)
     except (BadZipFile, struct.error, ValueError, EOFError) as err:
         raise RefiError(_not_a_zip()) from err
+    try:
+        _check_names(archive)
+    except UnsafeArchiveError:
+        archive.close()
+        raise
+    return archive
+
+
+def _check_names(archive: ZipFile) -> None:
+    """Refuse the whole file (a .qdpx, .docx or .odt) for one member named to land outside the folder it
+    would be unpacked into.
+
+    Humus reads members from memory, by the names it looks for, so such a member would only be ignored; but
+    it has no business in a project or a document, and the file is hostile."""
+    for info in archive.infolist():
+        if is_unsafe_member_name(info.orig_filename):  # orig_filename: zipfile cuts `filename` at a NUL
+            name = shown_member_name(info.orig_filename)
+            raise UnsafeArchiveError(
+                f"Il file contiene un file interno con un nome non sicuro ('{name}'): è rifiutato per "
+                f"sicurezza. / The file holds an internal file with an unsafe name ('{name}'): it is refused "
+                "for safety."
+            )
 
 
 def _check_end_record(stream: IO[bytes], limits: ArchiveLimits) -> None:

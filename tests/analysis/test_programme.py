@@ -18,6 +18,7 @@ from analysis.programme import (
     parse_count,
 )
 from analysis.programme_files import MAX_ATTACHMENT_BYTES, identify, safe_name
+from tests.unsafe_zips import UNSAFE_NAMES, with_member_named
 
 TODAY = date(2026, 5, 1)
 
@@ -161,6 +162,14 @@ def test_hostile_or_unknown_attachments_are_refused(data, english):
         identify(data, "file.pdf")
 
     assert english in caught.value.english
+
+
+@pytest.mark.parametrize("name", UNSAFE_NAMES, ids=ascii)
+def test_an_office_file_holding_an_unsafe_member_name_is_refused(name):
+    with pytest.raises(ProgrammeError) as caught:
+        identify(with_member_named(DOCX, name), "verbale.docx")
+
+    assert "damaged" in caught.value.english
 
 
 def test_an_attachment_over_the_size_limit_is_refused():

@@ -32,6 +32,7 @@ from tests.coding.transcript_files import (
     transcript,
     transcript_lines,
 )
+from tests.unsafe_zips import UNSAFE_NAMES, with_member_named
 
 FOCUS_GROUP = "focus_group_genitori.txt"
 MARIA_SAYS = "Io sono mamma di due bambini, uno va al centro diurno. Vengo qui perché mi trovo bene 😊"
@@ -389,6 +390,19 @@ def test_a_password_protected_odt_is_refused():
 
     with pytest.raises(DocumentError, match="The .odt file is password-protected"):
         read_document(data, "a.odt")
+
+
+@pytest.mark.parametrize("extension", ["docx", "odt"])
+@pytest.mark.parametrize("name", UNSAFE_NAMES, ids=ascii)
+def test_a_member_with_an_unsafe_name_refuses_the_whole_document(extension, name):
+    valid = {"docx": docx_bytes, "odt": odt_bytes}[extension](["ANNA: Sì."])
+
+    with pytest.raises(UnsafeDocumentError) as error:
+        read_document(with_member_named(valid, name), f"a.{extension}")
+
+    shown = name.replace("\x00", "\\x00")
+    assert f"Il file contiene un file interno con un nome non sicuro ('{shown}')" in str(error.value)
+    assert f"The file holds an internal file with an unsafe name ('{shown}')" in str(error.value)
 
 
 @pytest.mark.parametrize("extension", ["docx", "odt"])

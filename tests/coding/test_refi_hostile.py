@@ -9,6 +9,7 @@ import pytest
 
 from coding.errors import CodingError, RefiError, UnsafeArchiveError
 from coding.refi import ArchiveLimits, read_qdc, read_qde, read_qdpx
+from tests.unsafe_zips import UNSAFE_NAMES, with_member_named
 
 PROJECT = b'<?xml version="1.0" encoding="utf-8"?><Project xmlns="urn:QDA-XML:project:1.0" name="Prova"/>'
 LAUGHS = b"""<?xml version="1.0"?>
@@ -205,5 +206,40 @@ def test_the_member_count_of_a_zip64_directory_is_checked_too(tmp_path, monkeypa
 def test_macos_resource_forks_are_not_taken_for_the_project(tmp_path):
     members = {"Trial/Trial.qde": PROJECT, "__MACOSX/Trial/._Trial.qde": b"\x00\x05\x16\x07"}
     archive = _qdpx(tmp_path / "mac.qdpx", members)
+
+    assert read_qdpx(archive).name == "Prova"
+
+
+@pytest.mark.parametrize("name", UNSAFE_NAMES, ids=ascii)
+def test_a_member_with_an_unsafe_name_refuses_the_whole_archive(tmp_path, name):
+    valid = _qdpx(tmp_path / "valido.qdpx", {"project.qde": _texts(1), "sources/0.txt": b"ciao"}).read_bytes()
+    archive = tmp_path / "percorsi.qdpx"
+    archive.write_bytes(with_member_named(valid, name))
+
+    with pytest.raises(UnsafeArchiveError) as error:
+        read_qdpx(archive)
+
+    shown = name.replace("\x00", "\\x00")
+    assert str(error.value) == (
+        f"Il file contiene un file interno con un nome non sicuro ('{shown}'): è rifiutato per sicurezza. / "
+        f"The file holds an internal file with an unsafe name ('{shown}'): it is refused for safety."
+    )
+
+
+def test_an_unsafe_name_is_shown_escaped_and_cut_short(tmp_path):
+    valid = _qdpx(tmp_path / "valido.qdpx", {"project.qde": PROJECT}).read_bytes()
+    name = "../\u202e\x1b[31m" + "x" * 500
+
+    with pytest.raises(UnsafeArchiveError) as error:
+        read_qdpx(io.BytesIO(with_member_named(valid, name)))
+
+    shown = re.search(r"\('(.*?)'\)", str(error.value)).group(1)
+    assert shown.startswith("../\\u202e\\x1b[31mxxx") and shown.endswith("x…")
+    assert len(shown) == 81
+
+
+def test_names_with_dots_that_stay_inside_are_read(tmp_path):
+    members = {"project.qde": _texts(1), "sources/0.txt": b"ciao", "sources/a..b.txt": b"", "..note": b""}
+    archive = _qdpx(tmp_path / "punti.qdpx", members)
 
     assert read_qdpx(archive).name == "Prova"

@@ -174,6 +174,12 @@ HOSTILE: list[tuple[str, Callable[[], bytes], str, str]] = [
         "zip_unsafe_name",
     ),
     (
+        "member name hiding a NUL byte",  # zipfile cuts the name at the NUL: "xl/x.xml" is all it shows
+        lambda: handmade_zip([("xl/x.xml\x00evil.exe", b"x")]),
+        "fuga.xlsx",
+        "zip_unsafe_name",
+    ),
+    (
         "member name twice",
         lambda: handmade_zip([("xl/workbook.xml", b"<w/>")]),
         "doppio.xlsx",

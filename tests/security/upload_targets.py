@@ -301,10 +301,6 @@ class Route:
     kept: dict[str, str] = field(default_factory=dict)
 
 
-_NEVER_UNPACKED = (
-    "only the members the format names are read, from memory: the others are never read, nothing is "
-    "ever written to disk, so a climbing or absolute name or a link leads nowhere"
-)
 _PREFIXED_ZIP = (
     "a zip is read from its directory at the end, as every zip reader does: a PDF header before it is "
     "ignored, and what is read is the valid archive"
@@ -341,18 +337,12 @@ ROUTES: dict[str, Route] = {
     "transcripts.upload": Route(
         send_transcript,
         _transcripts,
-        kept={
-            "archive path tricks percorsi.docx": _NEVER_UNPACKED,
-            "a PDF and valid file in one (polyglot) poliglotta.docx": _PREFIXED_ZIP,
-        },
+        kept={"a PDF and valid file in one (polyglot) poliglotta.docx": _PREFIXED_ZIP},
     ),
     "transcripts.import_project": Route(
         send_refi_project,
         lambda t: qdpx_attacks(),
-        kept={
-            "archive path tricks": _NEVER_UNPACKED,
-            "a PDF and valid file in one (polyglot)": _PREFIXED_ZIP,
-        },
+        kept={"a PDF and valid file in one (polyglot)": _PREFIXED_ZIP},
     ),
     "transcripts.import_codebook": Route(send_codebook, lambda t: qdc_attacks() + qdpx_attacks()[:2]),
     "programme.add_attachment": Route(
