@@ -3,7 +3,6 @@
 import os
 import re
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ import forms  # noqa: F401 - first of our packages: it keeps openpyxl on defused
 from app import create_app
 from app.extensions import db
 from app.models import OrgUnit, User
+from tests.databases import scratch_postgres_database
 
 TEST_SECRET_KEY = "test-secret-key-" + "x" * 32
 PASSWORD = "Passw0rd-lunga-e-sicura"
@@ -36,17 +36,8 @@ def _database_backends() -> list[str]:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throw-away PostgreSQL database for this test session, dropped at the end."""
-    server = sa.make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
-    name = f"humus_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database("humus_test") as url:
+        yield url
 
 
 @pytest.fixture(params=_database_backends())

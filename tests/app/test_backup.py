@@ -4,9 +4,8 @@ import gzip
 import io
 import os
 import re
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from app.extensions import db
 from app.models import AuditEvent, OrgUnit, Submission, SubmissionAttachment, User
 from tests.app.cases_support import case_by_code, intake
 from tests.conftest import make_app
+from tests.databases import scratch_postgres_database
 
 PASSPHRASE = "cavallo batteria graffetta"
 CHUNK = 1024  # the smallest a reader accepts: even a small archive spans several chunks
@@ -54,23 +54,8 @@ def scratch_url(database_url, tmp_path) -> Iterator[str]:
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'restored.sqlite'}"
         return
-    with postgres_scratch(database_url) as url:
+    with scratch_postgres_database("humus_restore") as url:
         yield url
-
-
-@contextmanager
-def postgres_scratch(server_url: str) -> Iterator[str]:
-    server = sa.make_url(server_url).set(drivername="postgresql+psycopg")
-    name = f"humus_restore_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def contents(url: str) -> dict[str, list[sa.Row]]:
@@ -443,7 +428,9 @@ def test_a_migrated_database_keeps_its_revision_and_postgresql_accepts_an_empty_
         if database_url.startswith("sqlite"):
             source_url, target_url = (f"sqlite:///{tmp_path / name}" for name in ("s.sqlite", "t.sqlite"))
         else:
-            source_url, target_url = (stack.enter_context(postgres_scratch(database_url)) for _ in range(2))
+            source_url, target_url = (
+                stack.enter_context(scratch_postgres_database("humus_restore")) for _ in range(2)
+            )
         source = make_app(source_url, BACKUP_SCRYPT_LOG_N=10)
         source.instance_path = str(tmp_path / "instance")
         target = make_app(target_url)
@@ -530,7 +517,7 @@ def test_a_sqlite_backup_restores_into_postgresql(tmp_path, database_url):
     result = run(source, "backup", str(tmp_path / "s.backup"))
     assert result.exit_code == 0, result.output
 
-    with postgres_scratch(database_url) as url:
+    with scratch_postgres_database("humus_restore") as url:
         restored = run(source, "restore", str(tmp_path / "s.backup"), "--database-url", url)
 
         assert restored.exit_code == 0, restored.output

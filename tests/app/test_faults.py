@@ -2,7 +2,6 @@
 service back as soon as the database is. bench/load (F1, F2) checks the same under load with real outages."""
 
 import base64
-import io
 import os
 import socket
 import threading
@@ -12,60 +11,26 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from app import accounts, database
-from app.auth.tokens import issue_token
+from app import database
 from app.database import engine_options
 from app.extensions import db
-from app.models import OrgUnit, Project, Submission
+from app.models import Submission
 from tests.app.openrosa_client import response_message
-from tests.conftest import PASSWORD, make_app
+from tests.app.test_submissions import _submit, setup  # noqa: F401 - the form and tokens, shared with submissions
+from tests.conftest import make_app
 
 DOWN = "postgresql+psycopg://postgres@127.0.0.1:1/nothing"  # nothing listens on port 1: refused at once
-NOTES = b"""
-| survey   |
-|          | type | name | label |
-|          | text | nota | Nota  |
-| settings |
-|          | form_id | version | form_title |
-|          | note    | 1       | Note       |
-"""
-
-
-def _token(app, email: str, role: str, project_id: int, org_unit_id: int | None) -> str:
-    with app.app_context():
-        user = accounts.create_user(email, PASSWORD)
-        unit = db.session.get(OrgUnit, org_unit_id) if org_unit_id else None
-        accounts.grant_role(user, role, unit, db.session.get(Project, project_id))
-        _row, token = issue_token(user, "test")
-        db.session.commit()
-        return token
-
-
-@pytest.fixture
-def notes_form(app, client, territory) -> tuple[int, str]:
-    """A one-question form and an operator's token: (form id, token)."""
-    with app.app_context():
-        project = Project(code="humus", name="HUMUS")
-        db.session.add(project)
-        db.session.commit()
-        project_id = project.id
-    researcher = _token(app, "rita@example.org", "researcher", project_id, None)
-    upload = client.post(
-        "/api/v1/forms",
-        data={"xlsform": (io.BytesIO(NOTES), "note.md")},
-        headers={"Authorization": f"Bearer {researcher}"},
-        content_type="multipart/form-data",
-    )
-    assert upload.status_code == 201, upload.json
-    return upload.json["id"], _token(app, "op@example.org", "operator", project_id, territory.ambito_bari.id)
 
 
 def test_a_full_disk_answers_503_stores_nothing_and_writes_resume_once_there_is_room(
-    app, client, notes_form, database_url, caplog
+    app,
+    client,
+    setup,  # noqa: F811 - the fixture imported above
+    database_url,
+    caplog,
 ):
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's page limit stands in for a full disk; bench/load F2 fills a real one for both")
-    form_id, token = notes_form
 
     def no_room(dbapi_connection, _record) -> None:  # the file may not grow by a single page
         pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
@@ -74,15 +39,17 @@ def test_a_full_disk_answers_503_stores_nothing_and_writes_resume_once_there_is_
     with app.app_context():
         event.listen(db.engine, "connect", no_room)
         db.engine.dispose()
-    body = {"instanceID": "uuid:6a0e3c55-8f57-4b5e-9d0c-0d6f4f1a2b3c", "data": {"nota": "lunga " * 4000}}
-    headers = {"Authorization": f"Bearer {token}"}
+    body = {
+        "instanceID": "uuid:6a0e3c55-8f57-4b5e-9d0c-0d6f4f1a2b3c",
+        "data": {"bambini": 1, "note": "lunga " * 4000},
+    }
 
-    full = client.post(f"/api/v1/forms/{form_id}/submissions", json=body, headers=headers)
+    full = _submit(client, setup, "bari", body)
     with app.app_context():
         stored_while_full = db.session.query(Submission).count()
         event.remove(db.engine, "connect", no_room)
         db.engine.dispose()
-    again = client.post(f"/api/v1/forms/{form_id}/submissions", json=body, headers=headers)
+    again = _submit(client, setup, "bari", body)
 
     assert full.status_code == 503 and full.is_json
     assert full.headers["Retry-After"] == "30"

@@ -1,17 +1,15 @@
 """A seeded app for the adversarial tests: the demo data plus one row of every kind a route names by id.
 
-Loading the demo takes seconds, so the tests that only attack (and must change nothing) share one per module
-and database. It gets a database of its own, never the one the function-scoped `app` fixture drops."""
+The tests that only attack (and must change nothing) share one per module and database: a copy of the demo
+loaded once per session (tests/security/demo_database.py), never the database the function-scoped `app`
+fixture empties."""
 
-import os
 import re
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -50,6 +48,7 @@ from app.models import (
     VoucherType,
 )
 from tests.conftest import login, make_app
+from tests.security.demo_database import DemoDatabases
 
 NETWORK_ADMIN = "admin@humus.demo"
 LECCE_ADMIN = "admin.lecce@humus.demo"  # admin of the province of Lecce only
@@ -102,34 +101,11 @@ class SeededApp:
 
 
 @contextmanager
-def fresh_database(backend: str, folder: Path) -> Iterator[str]:
-    """A database URL nobody else uses: a file in `folder`, or a new PostgreSQL database dropped after."""
-    if backend == "sqlite":
-        yield f"sqlite:///{folder / 'seeded.sqlite'}"
-        return
-    server = sa.make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
-    name = f"humus_sec_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextmanager
-def seeded_app(backend: str, folder: Path) -> Iterator[SeededApp]:
-    """The demo loaded into a fresh database, plus the rows the demo lacks (tokens, jobs, memos...)."""
-    with fresh_database(backend, folder) as url:
+def seeded_app(demo: DemoDatabases, backend: str, folder: Path) -> Iterator[SeededApp]:
+    """A copy of the demo of its own, plus the rows the demo lacks (tokens, jobs, memos...)."""
+    with demo.copy(backend, folder) as url:
         app = make_app(url)
         app.instance_path = str(folder / "instance")  # exports and imports write here, not in the checkout
-        with app.app_context():
-            db.create_all()
-        result = app.test_cli_runner().invoke(args=["humus", "demo"])
-        assert result.exit_code == 0, result.output
         with app.app_context():
             ids = _seed_ids()
         try:

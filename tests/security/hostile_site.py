@@ -1,13 +1,15 @@
 """A whole site to attack: the demo data (every page has something to show) in a database of its own.
 
-Building it costs seconds, so a test module builds it once per database backend and its tests share it; the
-attacks are expected to change nothing, and the fingerprints of tests/security/support.py check that.
+A test module gets one per database backend, a copy of the demo loaded once per session (tests/security/
+demo_database.py), and its tests share it; the attacks are expected to change nothing, and the fingerprints
+of tests/security/support.py check that.
 """
 
 import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +21,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.auth.tokens import issue_token
-from app.demo import DEFAULT_TERRITORY, DEMO_PASSWORD
+from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from app.jobs import queues
 from app.models import Job, JobStatus, OrgUnit, Project, User
 from tests.conftest import _database_backends, login, make_app
+from tests.security.demo_database import DemoDatabases
 
 ADMIN = "admin@humus.demo"
 RESEARCHER = "ricerca@humus.demo"
@@ -80,55 +83,34 @@ class Site:
             time.sleep(0.05)
 
 
-def _own_database(backend: str, folder: Path) -> tuple[str, Callable[[], None]]:
-    """A database URL for the site alone, and how to drop it."""
-    if backend == "sqlite":
-        return f"sqlite:///{folder / 'site.sqlite'}", lambda: None
-    server = sa.make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
-    name = f"humus_sec_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return server.set(database=name).render_as_string(hide_password=False), drop
-
-
-def build_site(backend: str, folder: Path) -> tuple[Site, Callable[[], None]]:
-    """A demo site on `backend` with its instance folder in `folder`; returns it and its teardown."""
-    url, drop = _own_database(backend, folder)
-    app = make_app(url)
-    app.instance_path = str(folder / "instance")
-    os.makedirs(app.instance_path, exist_ok=True)
-    with app.app_context():
-        db.create_all()
-    result = app.test_cli_runner().invoke(args=["humus", "demo", "--territory", str(DEFAULT_TERRITORY)])
-    assert result.exit_code == 0, result.output
-
-    def teardown() -> None:
-        queues.shutdown_local_runner(wait=True)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        drop()
-
-    return Site(app, Path(app.instance_path)), teardown
+@contextmanager
+def demo_site(demo: DemoDatabases, backend: str, folder: Path) -> Iterator[Site]:
+    """A copy of the demo on `backend`, served by an app whose instance folder is in `folder`."""
+    with demo.copy(backend, folder) as url:
+        app = make_app(url)
+        app.instance_path = str(folder / "instance")
+        os.makedirs(app.instance_path, exist_ok=True)
+        try:
+            yield Site(app, Path(app.instance_path))
+        finally:
+            queues.shutdown_local_runner(wait=True)
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
 
 
 def site_fixture(seed: Callable[[Site], object] | None = None):
     """A module-scoped fixture: the demo site per backend, seeded once by `seed` (its result as .seeded)."""
 
     @pytest.fixture(scope="module", params=_database_backends())
-    def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-        built, teardown = build_site(request.param, tmp_path_factory.mktemp(f"site-{request.param}"))
-        try:
+    def site(
+        request: pytest.FixtureRequest,
+        tmp_path_factory: pytest.TempPathFactory,
+        demo_databases: DemoDatabases,
+    ) -> Iterator[Site]:
+        folder = tmp_path_factory.mktemp(f"site-{request.param}")
+        with demo_site(demo_databases, request.param, folder) as built:
             built.seeded = seed(built) if seed else None
             yield built
-        finally:
-            teardown()
 
     return site
