@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from app.api import bp
 from app.api.auth import api_owner, token_required
 from app.api.xml_text import unfit_text_field
+from app.database import autocommit_until_atomic
 from app.i18n import select_locale
 from app.models import Form, FormVersion, Submission
 from app.permissions import Permission
@@ -14,6 +15,7 @@ from app.surveys import submissions as recording
 
 
 @bp.post("/forms/<int:form_id>/submissions")
+@autocommit_until_atomic  # reads, then one INSERT; recording calls atomic() when it writes more
 @token_required
 def create_submission(form_id: int):
     """Record `{"data", "instanceID"?, "org_unit"?}`: 201 new, 200 same again, 409 different, 422 invalid."""

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from app import audit
 from app.cases.datasets import entity_datasets
 from app.cases.recording import EntityStep, apply_entity_step, entity_step
+from app.database import atomic
 from app.extensions import db
 from app.models import Form, FormVersion, OrgUnit, Submission, User, VersionStatus
 from app.monitoring.filing import file_report
@@ -277,6 +278,8 @@ def _insert_once(
 ) -> Recorded:
     """Insert with one statement, letting the unique constraint decide: a racing duplicate can never become
     a second row. A Core insert, not the unit of work: this runs for every submission that arrives."""
+    if after is not None or file:
+        atomic()  # the row, its entities and its filing are stored together or not at all
     try:
         submission_id = audit.insert_audited(
             Submission.__table__,

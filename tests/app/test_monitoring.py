@@ -648,3 +648,22 @@ def test_an_edit_that_moves_the_report_to_another_period_empties_the_old_slot(ap
     filed(app, edit)
 
     assert [(f.submission_id, f.period) for f in rows(app, ReportFiling)] == [(edit, "2024-S1")]
+
+
+def test_a_report_and_its_filing_are_stored_together_or_not_at_all(
+    app, client, setup, territory, monkeypatch
+):
+    # The API records a plain submission outside a transaction on PostgreSQL (one INSERT commits itself);
+    # one that is filed as well must be one transaction, or a failed filing would leave the row behind.
+    make_cycle(app, setup, [territory.ambito_bari])
+    report(client, setup, "bari@example.org", start="2024-01-01")  # the token's first use is noted apart
+
+    def failing(_submission_id: int) -> None:
+        raise RuntimeError("the filing failed")
+
+    monkeypatch.setattr("app.surveys.submissions.file_report", failing)
+    with pytest.raises(RuntimeError, match="the filing failed"):
+        report(client, setup, "bari@example.org", start="2024-07-01")
+
+    assert len(rows(app, Submission)) == 1
+    assert len(rows(app, AuditEvent, action="submission.created")) == 1

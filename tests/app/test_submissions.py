@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from sqlalchemy import event
 
 from app import accounts
 from app.auth.tokens import issue_token
@@ -189,3 +190,41 @@ def test_resending_a_submission_whose_form_records_times_is_recognised_as_the_sa
     again = client.post(f"/api/v1/forms/{form_id}/submissions", json=body, headers=headers)
 
     assert (first.status_code, again.status_code) == (201, 200)
+
+
+def test_on_postgresql_a_plain_submission_is_read_and_stored_without_a_transaction_of_its_own(
+    app, client, setup
+):
+    # BEGIN and COMMIT would be two of its five round trips: the reads and the one INSERT (row and audit
+    # event together) each commit themselves. The next request on the same pooled connection is back in
+    # a transaction as usual.
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite's audited insert is two statements: it keeps its transaction")
+        engine = db.engine
+    seen: list[tuple[bool, str]] = []
+
+    def record(_conn, cursor, statement, *_args) -> None:
+        seen.append((cursor.connection.autocommit, statement.split()[0].upper()))
+
+    first = _submit(client, setup, "bari", {"data": {"bambini": 3}})  # notes the token's use: an UPDATE
+    assert first.status_code == 201, first.json
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = _submit(client, setup, "bari", {"data": {"bambini": 4}})
+        assert response.status_code == 201, response.json
+        submitted, seen[:] = list(seen), []
+        assert (
+            client.get(f"/api/v1/forms/{setup['form']}/submissions", headers=_bearer(setup)).status_code
+            == 200
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [kind for _auto, kind in submitted] == ["SELECT", "SELECT", "WITH"]
+    assert all(auto for auto, _kind in submitted)
+    assert seen and not any(auto for auto, _kind in seen)
+    assert _rows(app) == 2
+
+
+def _bearer(setup) -> dict[str, str]:
+    return {"Authorization": f"Bearer {setup['bari']}"}
