@@ -1,15 +1,16 @@
 """Bearer-token authentication for the JSON API."""
 
+import functools
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from flask import Response, g, jsonify, request
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
-from app.auth.tokens import TokenOwner, owner_for_token
+from app.auth.tokens import TokenOwner, owner_for_token_with
 from app.extensions import db
 from app.models import RoleAssignment, User
 
@@ -31,20 +32,33 @@ def unauthorized_response() -> Response:
     return response
 
 
-def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Authenticate the request by its bearer token; 401 for a missing, bad or revoked one."""
+def token_required(view: Callable[..., Any] | None = None, *, along: Select | None = None) -> Any:
+    """Authenticate the request by its bearer token; 401 for a missing, bad or revoked one.
+
+    With `along`, a statement whose parameters are the view's URL values, its rows are read in the same
+    statement as the token (app.auth.tokens.owner_for_token_with) and the view finds them in along_rows():
+    for a view that reads one thing more on every request, such as the form a submission is for."""
+    if view is None:
+        return functools.partial(token_required, along=along)
 
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
         scheme, _sep, token = header.partition(" ")
-        owner = owner_for_token(token.strip()) if scheme.lower() == "bearer" else None
+        if scheme.lower() != "bearer":
+            return unauthorized_response()
+        owner, g.api_along = owner_for_token_with(token.strip(), along, kwargs)
         if owner is None:
             return unauthorized_response()
         g.api_owner = owner
         return view(*args, **kwargs)
 
     return guarded
+
+
+def along_rows() -> list[tuple[Any, ...]]:
+    """The rows of the statement token_required read along with the token (see there)."""
+    return g.api_along
 
 
 def api_owner() -> TokenOwner:

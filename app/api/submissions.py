@@ -4,7 +4,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from app.api import bp
-from app.api.auth import api_owner, token_required
+from app.api.auth import along_rows, api_owner, token_required
 from app.api.xml_text import unfit_text_field
 from app.database import autocommit_until_atomic
 from app.i18n import select_locale
@@ -16,10 +16,10 @@ from app.surveys import submissions as recording
 
 @bp.post("/forms/<int:form_id>/submissions")
 @autocommit_until_atomic  # reads, then one INSERT; recording calls atomic() when it writes more
-@token_required
+@token_required(along=services.PUBLISHED_TO_FILL)  # the token and the form in one round trip
 def create_submission(form_id: int):
     """Record `{"data", "instanceID"?, "org_unit"?}`: 201 new, 200 same again, 409 different, 422 invalid."""
-    form, published = services.form_to_fill_or_404(api_owner(), form_id)
+    form, published = services.form_to_fill_or_404(api_owner(), form_id, along_rows())
     return _record(form, published)
 
 

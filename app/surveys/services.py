@@ -1,6 +1,7 @@
 """What researchers do with forms: upload an XLSForm, publish a version, find the forms they may see."""
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,7 +43,7 @@ _PUBLISHED_WITH_ATTACHMENTS = (
 _versions, _forms = FormVersion.__table__, Form.__table__
 _attachments, _cycles = FormAttachment.__table__, ReportingCycle.__table__
 # One row per attachment of the published version (one with nulls when it has none).
-_PUBLISHED_TO_FILL = (
+PUBLISHED_TO_FILL = (  # the rows form_to_fill_or_404 reads: run on every API submission
     select(
         _versions.c.id,
         _versions.c.version,
@@ -170,19 +171,24 @@ class VersionToFill:
         return db.session.execute(_SPEC, {"version_id": self.id}).scalar_one()
 
 
-def form_to_fill_or_404(user: Any, form_id: int) -> tuple[Form | FormToFill, VersionToFill | None]:
+def form_to_fill_or_404(
+    user: Any, form_id: int, rows: Sequence[Sequence[Any]] | None = None
+) -> tuple[Form | FormToFill, VersionToFill | None]:
     """A form of a project the user works in (404 otherwise, as form_or_404), with its published version
-    and that version's attachments, read with one plain query: the submissions API runs this for every
-    submission and needs no ORM object. Without a published version, the Form row itself and None."""
-    rows = db.session.connection().execute(_PUBLISHED_TO_FILL, {"form_id": form_id}).all()
+    and that version's attachments, read with one plain query (PUBLISHED_TO_FILL), unless the caller read
+    its `rows` already: the submissions API runs this for every submission and needs no ORM object.
+    Without a published version, the Form row itself and None."""
+    if rows is None:
+        rows = db.session.connection().execute(PUBLISHED_TO_FILL, {"form_id": form_id}).all()
     if not rows:
         return form_or_404(user, form_id), None
     version_id, version, status, sha256, project_id, has_cycles = rows[0][:6]
     ids = project_ids(user)
     if ids is not None and project_id not in ids:
         abort(404)
-    attachments = tuple(AttachmentToFill(*row[6:]) for row in rows if row[6] is not None)
+    attached = sorted((row[6:] for row in rows if row[6] is not None), key=lambda row: row[1])
     form = FormToFill(form_id, project_id, bool(has_cycles))
+    attachments = tuple(AttachmentToFill(*row) for row in attached)
     return form, VersionToFill(version_id, form, version, status, sha256, attachments)
 
 
