@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import audit
+from app import audit, edits
 from app.cases import pages
 from app.cases.identity import (
     IDENTITY_FIELDS,
@@ -81,7 +81,7 @@ def identity(case_id: int):
     if not form.validate_on_submit():
         flash(_("Check the identity fields: %(errors)s", errors=_errors(form)), "error")
         return redirect(url_for("cases.case", case_id=found.id))
-    if form.seen.data and form.seen.data != identity_version(found):
+    if edits.is_stale(found, form.seen.data, identity_version):
         # Someone saved it since this page was opened: saving now would silently undo their change.
         flash(
             _(

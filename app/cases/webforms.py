@@ -3,18 +3,20 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.edits import SeenForm
 
-class IdentityForm(FlaskForm):
+
+class IdentityForm(SeenForm, FlaskForm):
+    """The identifiers; `seen` is the identity_version the page showed (app.edits)."""
+
     nome = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
     cognome = StringField(_l("Surname"), validators=[Optional(), Length(max=100)])
     codice_fiscale = StringField(_l("Codice fiscale"), validators=[Optional(), Length(max=20)])
     data_nascita = DateField(_l("Date of birth"), validators=[Optional()])
     indirizzo = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
-    # The identity as the page showed it (identity_version): a save based on an older one is refused.
-    seen = HiddenField(validators=[Optional(), Length(max=64)])
 
 
 class TransferForm(FlaskForm):

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from analysis.programme import ATTACHMENT_KINDS, CATEGORIES, EVENT_KINDS, GENDERS
+from app import edits
 from app.models import ProgrammeEvent, Project, User
 from app.permissions import Permission, require
 from app.programme import access, events, plan
@@ -59,8 +60,9 @@ class _NoUnit(ValueError):
     pass
 
 
-def _event_form(project: Project, event: ProgrammeEvent | None = None) -> EventForm:
-    form = EventForm(obj=event) if event is not None else EventForm()
+def _event_form(project: Project, event: ProgrammeEvent | None = None, stored: bool = False) -> EventForm:
+    """The event form: what was posted, else (or when `stored`) the values of `event`."""
+    form = EventForm(formdata=None, obj=event) if stored else EventForm(obj=event)
     form.activity.choices = [(a.id, f"{a.code} {a.title}") for a in plan.activities_of(project.id)]
     form.kind.choices = [(k, label(KIND_LABELS, k)) for k in EVENT_KINDS]
     units = access.units_in(_runs(project.id), access.EVENT_KINDS)
@@ -68,8 +70,9 @@ def _event_form(project: Project, event: ProgrammeEvent | None = None) -> EventF
     if _runs(project.id).everywhere:
         choices.insert(0, (NONE, _("Whole network")))
     form.org_unit.choices = choices
-    if event is not None and not form.is_submitted():
+    if event is not None and (stored or not form.is_submitted()):
         form.activity.data, form.org_unit.data = event.activity_id, event.org_unit_id or NONE
+        form.seen.data = edits.row_version(event)
     return form
 
 
@@ -108,7 +111,7 @@ def _event_page(found: ProgrammeEvent, status: int = 200, **forms: object):
         "programme/event.html",
         event=found,
         project=project,
-        form=forms.get("form") or _event_form(project, found),
+        form=forms.get("form") or _event_form(project, found, stored=True),
         grid=forms.get("grid") or events.participation(found),
         categories=CATEGORIES,
         genders=GENDERS,
@@ -132,6 +135,10 @@ def edit_event(event_id: int):
     found = access.event_or_404(_user(), event_id)
     project = _project_of(found)
     form = _event_form(project, found)
+    if edits.is_stale(found, form.seen.data):
+        stored = _event_form(project, found, stored=True)
+        edits.refuse(edits.unsaved(form, stored))
+        return _event_page(found, 409, form=stored)
     if not form.validate_on_submit():
         return _event_page(found, 422, form=form)
     try:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from analysis.programme import ProgrammeError, Span, check_activity_dates, check_targets
 from app import audit
+from app.edits import row_version
 from app.extensions import db
 from app.models import (
     Form,
@@ -140,6 +141,11 @@ def _flush_unique(message: str) -> None:
 
 def current_targets(activity: ProgrammeActivity) -> dict[str, int]:
     return {t.metric: t.value for t in activity.targets if t.replaced_at is None}
+
+
+def activity_version(activity: ProgrammeActivity) -> str:
+    """The version of an activity that its edit page shows (app.edits): its row and current targets."""
+    return row_version(activity, extra={"targets": current_targets(activity)})
 
 
 def _set_targets(activity: ProgrammeActivity, targets: Mapping[str, int]) -> dict[str, int | None]:

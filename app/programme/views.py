@@ -13,6 +13,7 @@ from analysis.programme_charts import timeline_chart
 from analysis.programme_records import check_period
 from analysis.programme_text import programme_text
 from analysis.summary_charts import render
+from app import edits
 from app.models import ProgrammeAction, ProgrammeActivity, Project, User
 from app.permissions import Permission, require
 from app.programme import access, events, plan, reports
@@ -120,10 +121,14 @@ def _action_page(found: ProgrammeAction, status: int = 200, **forms: object):
     return render_template(
         "programme/action.html",
         action=found,
-        form=forms.get("form") or ActionForm(obj=found),
+        form=forms.get("form") or _stored_action(found),
         activity_form=forms.get("activity_form") or ActivityForm(formdata=None),
         metrics=METRICS,
     ), status
+
+
+def _stored_action(found: ProgrammeAction) -> ActionForm:
+    return ActionForm(formdata=None, obj=found, seen=edits.row_version(found))
 
 
 @bp.post("/actions/<int:action_id>")
@@ -133,6 +138,10 @@ def edit_action(action_id: int):
     found = access.action_or_404(_user(), action_id, Permission.RUN_PROGRAMME)
     access.require_plan_editor(_user(), found.project_id)
     form = ActionForm()
+    if edits.is_stale(found, form.seen.data):
+        stored = _stored_action(found)
+        edits.refuse(edits.unsaved(form, stored))
+        return _action_page(found, 409, form=stored)
     if not form.validate_on_submit():
         return _action_page(found, 422, form=form)
     try:
@@ -190,9 +199,7 @@ def _activity_page(found: ProgrammeActivity, status: int = 200, form: ActivityFo
     project_id = found.action.project_id
     editor = access.edits_plan(_user(), project_id)
     if form is None:
-        form = ActivityForm(obj=found)
-        for metric, value in plan.current_targets(found).items():
-            form[f"target_{metric}"].data = value
+        form = _stored_activity(found)
     reads = access.scope(_user(), project_id, Permission.READ_PROGRAMME)
     runs = access.scope(_user(), project_id, Permission.RUN_PROGRAMME)
     return render_template(
@@ -212,6 +219,13 @@ def _activity_page(found: ProgrammeActivity, status: int = 200, form: ActivityFo
     ), status
 
 
+def _stored_activity(found: ProgrammeActivity) -> ActivityForm:
+    form = ActivityForm(formdata=None, obj=found, seen=plan.activity_version(found))
+    for metric, value in plan.current_targets(found).items():
+        form[f"target_{metric}"].data = value
+    return form
+
+
 @bp.post("/activities/<int:activity_id>")
 @require(Permission.RUN_PROGRAMME)
 def edit_activity(activity_id: int):
@@ -219,6 +233,10 @@ def edit_activity(activity_id: int):
     found = access.activity_or_404(_user(), activity_id, Permission.RUN_PROGRAMME)
     access.require_plan_editor(_user(), found.action.project_id)
     form = ActivityForm()
+    if edits.is_stale(found, form.seen.data, plan.activity_version):
+        stored = _stored_activity(found)
+        edits.refuse(edits.unsaved(form, stored))
+        return _activity_page(found, 409, stored)
     if not form.validate_on_submit():
         return _activity_page(found, 422, form)
     try:

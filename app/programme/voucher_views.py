@@ -9,6 +9,7 @@ from flask_login import current_user
 from analysis.programme_export import voucher_rows
 from analysis.programme_text import programme_text
 from analysis.programme_vouchers import IN_USE, LEVELS, RULES, TRANSITIONS, Facts, effective_status
+from app import edits
 from app.models import Project, User, VoucherAssignment, VoucherType
 from app.permissions import Permission, require, user_can
 from app.programme import access, plan, reports, vouchers
@@ -63,8 +64,15 @@ def _type_form(
     activities = plan.activities_of(project.id) if project else []
     form.activity.choices = [(NONE, _("None"))] + [(a.id, f"{a.code} {a.title}") for a in activities]
     if voucher_type is not None and not form.is_submitted():
-        form.amount.data = f"{voucher_type.amount_cents / 100:.2f}".replace(".", ",")
-        form.activity.data = voucher_type.activity_id or NONE
+        _show_stored(form, voucher_type)
+    return form
+
+
+def _show_stored(form: VoucherTypeForm, voucher_type: VoucherType) -> VoucherTypeForm:
+    """Put a voucher type's stored values, as typed, and their version in `form`."""
+    form.amount.data = f"{voucher_type.amount_cents / 100:.2f}".replace(".", ",")
+    form.activity.data = voucher_type.activity_id or NONE
+    form.seen.data = edits.row_version(voucher_type)
     return form
 
 
@@ -120,6 +128,10 @@ def voucher_type(voucher_type_id: int):
     access.require_plan_editor(_user(), found.project_id)
     project = access.project_or_404(_user(), found.project_id, Permission.RUN_PROGRAMME)
     form = _type_form(project, found)
+    if form.is_submitted() and edits.is_stale(found, form.seen.data):
+        stored = _show_stored(_type_form(project, found, formdata=None), found)
+        edits.refuse(edits.unsaved(form, stored))
+        return render_template("programme/voucher_type.html", voucher_type=found, form=stored), 409
     if form.validate_on_submit():
         try:
             vouchers.update_type(_user(), found, _type_input(form), today())

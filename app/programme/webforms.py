@@ -27,6 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from analysis.programme import MAX_TARGET, METRICS, ProgrammeError, parse_amount
 from analysis.programme_vouchers import MAX_MINORS
+from app.edits import SeenForm
 from app.programme.web import METRIC_LABELS
 
 NONE = 0  # the select value for "no org unit" / "no activity"
@@ -51,7 +52,7 @@ def _amount(form: FlaskForm, field: StringField) -> None:
         raise ValidationError(error.message(str(get_locale()))) from None
 
 
-class ActionForm(FlaskForm):
+class ActionForm(SeenForm, FlaskForm):
     code = StringField(
         _l("Code"),
         filters=[_strip],
@@ -67,7 +68,7 @@ class ActionForm(FlaskForm):
     position = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(0, 1000)])
 
 
-class ActivityForm(FlaskForm):
+class ActivityForm(SeenForm, FlaskForm):
     code = StringField(
         _l("Code"),
         filters=[_strip],
@@ -107,7 +108,7 @@ class LinkForm(FlaskForm):
     unlink = BooleanField()
 
 
-class EventForm(FlaskForm):
+class EventForm(SeenForm, FlaskForm):
     activity = SelectField(_l("Activity"), coerce=int, choices=[])
     kind = SelectField(_l("Type"), choices=[])
     title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=255)])
@@ -137,7 +138,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class VoucherTypeForm(FlaskForm):
+class VoucherTypeForm(SeenForm, FlaskForm):
     name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
     level = SelectField(_l("Level"), choices=[])
     amount = StringField(_l("Amount (euros)"), filters=[_strip], validators=[DataRequired(), _amount])

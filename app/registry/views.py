@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import edits
 from app.models import Service, User
 from app.permissions import Permission, require, user_can
 from app.registry import changes, directory
@@ -98,6 +99,10 @@ def edit(service_id: int):
     if not directory.manage_scope(user).covers_path(found.org_unit.path):
         abort(403)
     form = ServiceForm(data=_form_data(found)).with_choices(changes.managed_units(user))
+    if form.is_submitted() and edits.is_stale(found, form.seen.data):
+        stored = ServiceForm(formdata=None, data=_form_data(found)).with_choices(changes.managed_units(user))
+        edits.refuse(edits.unsaved(form, stored))
+        return render_template("registry/edit.html", form=stored, service=found), 409
     if form.validate_on_submit():
         values = _checked(user, form, found)
         if values is not None:
@@ -111,7 +116,11 @@ def edit(service_id: int):
 def _form_data(service: Service) -> dict[str, object]:
     data: dict[str, object] = {name: getattr(service, name, "") for name in COLUMNS if name != "org_unit"}
     data["capacity"] = "" if service.capacity is None else str(service.capacity)
-    return data | {"org_unit": service.org_unit.code, "active": service.active}
+    return data | {
+        "org_unit": service.org_unit.code,
+        "active": service.active,
+        "seen": edits.row_version(service),
+    }
 
 
 def _checked(user: User, form: ServiceForm, service: Service | None) -> ServiceValues | None:

@@ -14,6 +14,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from app.edits import SeenForm
 from app.models import OrgUnit
 from app.registry.rules import COLUMNS, PROVIDER_TYPES, SERVICE_KINDS
 
@@ -57,7 +58,7 @@ class DirectoryFilterForm(FlaskForm):
         return self
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(SeenForm, FlaskForm):
     code = StringField(
         _l("Code"),
         description=_l(

@@ -3,6 +3,8 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app import edits
+from app.models import TrainingEdition, TrainingIntervention
 from app.permissions import Permission, require
 from app.training import access, changes
 from app.training.plan import PlanError
@@ -14,7 +16,7 @@ from app.training.views import (
     _user,
 )
 from app.training.web import bp
-from app.training.webforms import NONE, ConfirmForm
+from app.training.webforms import NONE, ConfirmForm, EditionForm, InterventionForm
 
 
 @bp.route("/<int:intervention_id>/edit", methods=("GET", "POST"))
@@ -22,10 +24,12 @@ from app.training.webforms import NONE, ConfirmForm
 def edit_intervention(intervention_id: int):
     found = access.intervention_or_404(_user(), intervention_id)
     form = _intervention_form([found.project])
+    if form.is_submitted() and edits.is_stale(found, form.seen.data):
+        stored = _stored_intervention(_intervention_form([found.project]), found)
+        edits.refuse(edits.unsaved(form, stored))
+        return _intervention_page(found, stored, 409)
     if request.method == "GET":
-        form.process(obj=found)
-        form.project.data = found.project_id
-        form.evaluation_form.data = found.evaluation_form_id or NONE
+        _stored_intervention(form, found)
     elif form.validate_on_submit():
         try:
             changes.update_intervention(_user(), found, _intervention_input(form))
@@ -34,7 +38,18 @@ def edit_intervention(intervention_id: int):
         else:
             flash(_("Changes saved."), "success")
             return redirect(url_for("training.intervention", intervention_id=found.id))
-    status = 422 if request.method == "POST" else 200
+    return _intervention_page(found, form, 422 if request.method == "POST" else 200)
+
+
+def _stored_intervention(form: InterventionForm, found: TrainingIntervention) -> InterventionForm:
+    """`form` holding the intervention's stored values and their version."""
+    form.process(obj=found, seen=edits.row_version(found))
+    form.project.data = found.project_id
+    form.evaluation_form.data = found.evaluation_form_id or NONE
+    return form
+
+
+def _intervention_page(found: TrainingIntervention, form: InterventionForm, status: int):
     return render_template(
         "training/intervention_edit.html", intervention=found, form=form, confirm=ConfirmForm()
     ), status
@@ -60,10 +75,12 @@ def delete_intervention(intervention_id: int):
 def edit_edition(edition_id: int):
     found = access.edition_or_404(_user(), edition_id)
     form = _edition_form(found.intervention)
+    if form.is_submitted() and edits.is_stale(found, form.seen.data):
+        stored = _stored_edition(_edition_form(found.intervention), found)
+        edits.refuse(edits.unsaved(form, stored))
+        return _edition_page(found, stored, 409)
     if request.method == "GET":
-        form.process(obj=found)
-        form.org_unit.data = found.org_unit_id or NONE
-        form.completion_percent.data = round(found.completion_share * 100)
+        _stored_edition(form, found)
     elif form.validate_on_submit():
         project_id = found.intervention.project_id
         unit = access.unit_in_scope(_user(), project_id, form.org_unit.data or None, access.PLACE_KINDS)
@@ -76,7 +93,18 @@ def edit_edition(edition_id: int):
         else:
             flash(_("Changes saved."), "success")
             return redirect(url_for("training.edition", edition_id=found.id))
-    status = 422 if request.method == "POST" else 200
+    return _edition_page(found, form, 422 if request.method == "POST" else 200)
+
+
+def _stored_edition(form: EditionForm, found: TrainingEdition) -> EditionForm:
+    """`form` holding the edition's stored values and their version."""
+    form.process(obj=found, seen=edits.row_version(found))
+    form.org_unit.data = found.org_unit_id or NONE
+    form.completion_percent.data = round(found.completion_share * 100)
+    return form
+
+
+def _edition_page(found: TrainingEdition, form: EditionForm, status: int):
     return render_template(
         "training/edition_edit.html", edition=found, form=form, confirm=ConfirmForm()
     ), status

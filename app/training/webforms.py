@@ -7,6 +7,7 @@ from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectFie
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from analysis.training_enrolment import CODE, MAX_YEARS
+from app.edits import SeenForm
 
 # The evaluation form checks the course code with this same pattern, so a code given here can be typed there.
 EDITION_CODE = r"^[A-Z0-9-]{3,30}$"
@@ -21,7 +22,7 @@ def _code(value: str | None) -> str | None:
     return "".join(value.split()).upper() if isinstance(value, str) else value
 
 
-class InterventionForm(FlaskForm):
+class InterventionForm(SeenForm, FlaskForm):
     project = SelectField(_l("Project"), coerce=int, choices=[])
     kind = SelectField(_l("Type"), choices=[])
     title = StringField(_l("Title"), filters=[_strip], validators=[DataRequired(), Length(max=255)])
@@ -39,7 +40,7 @@ class InterventionForm(FlaskForm):
     evaluation_form = SelectField(_l("Pre/post evaluation form"), coerce=int, choices=[])
 
 
-class EditionForm(FlaskForm):
+class EditionForm(SeenForm, FlaskForm):
     code = StringField(
         _l("Course code"),
         filters=[_code],

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from app import audit
+from app.edits import row_version
 from app.extensions import db
 from app.models import Code, Coding, CodingMemo, CodingProject, User
 
@@ -91,6 +92,12 @@ def create_code(user: User, study: CodingProject, data: CodeInput, parent: Code 
     db.session.add(code)
     audit.record("code.create", code, org_unit_id=study.org_unit_id, actor=user, name=name)
     return code
+
+
+def code_version(code: Code) -> str:
+    """The version of a code's definition that its edit page shows (app.edits); moving it in the tree is
+    another form, which the definition's does not undo."""
+    return row_version(code, exclude=("parent_id", "position"))
 
 
 def update_code(user: User, code: Code, data: CodeInput) -> Code:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from app import edits
 from app.extensions import db
 from app.models import Code, Coding, CodingDocument, CodingProject, User
 from app.permissions import Permission, require
@@ -64,11 +65,15 @@ def _counts(study: CodingProject) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
-def _code_form(codes: list[Code], obj: Code | None = None, exclude: int | None = None) -> CodeForm:
-    form = CodeForm(obj=obj)
+def _code_form(
+    codes: list[Code], obj: Code | None = None, exclude: int | None = None, stored: bool = False
+) -> CodeForm:
+    """The code form: what was posted, else (or when `stored`) the values of `obj`."""
+    form = CodeForm(formdata=None, obj=obj) if stored else CodeForm(obj=obj)
     form.parent.choices = [(NONE, _("Top level"))] + [(c.id, c.name) for c in codes if c.id != exclude]
-    if obj is not None and not form.is_submitted():
+    if obj is not None and (stored or not form.is_submitted()):
         form.parent.data = obj.parent_id or NONE
+        form.seen.data = codebook.code_version(obj)
     return form
 
 
@@ -96,6 +101,10 @@ def code(code_id: int):
     study = access.study_or_404(_user(), found.coding_project_id)
     codes = codebook.codes_of(study)
     form = _code_form(codes, obj=found, exclude=found.id)
+    if form.is_submitted() and edits.is_stale(found, form.seen.data, codebook.code_version):
+        stored = _code_form(codes, found, found.id, stored=True)
+        edits.refuse(edits.unsaved(form, stored))
+        return _code_page(study, found, codes, stored, 409)
     if form.validate_on_submit():
         try:
             codebook.update_code(_user(), found, _code_input(form))

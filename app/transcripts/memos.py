@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import audit
+from app.edits import row_version
 from app.extensions import db
 from app.models import Code, Coding, CodingDocument, CodingMemo, CodingProject, User, utcnow
 from app.transcripts import access
@@ -86,6 +87,12 @@ def add_memo(
     db.session.add(memo)
     audit.record("memo.create", memo, org_unit_id=_unit(memo), actor=user, about=about(memo))
     return memo
+
+
+def memo_version(memo: CodingMemo) -> str:
+    """The version of a memo that its edit form shows (app.edits); merging codes moves a memo to another
+    code, which its text does not undo."""
+    return row_version(memo, exclude=("document_id", "coding_id", "code_id"))
 
 
 def update_memo(user: User, memo: CodingMemo, data: MemoInput) -> CodingMemo:

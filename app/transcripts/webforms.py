@@ -6,6 +6,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, FloatField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.edits import SeenForm
+
 NONE = 0  # the select value for "no org unit" / "no parent"
 
 
@@ -45,7 +47,7 @@ class ParticipantForm(FlaskForm):
     seniority_years = FloatField(_l("Years of service"), validators=[Optional(), NumberRange(0, 60)])
 
 
-class CodeForm(FlaskForm):
+class CodeForm(SeenForm, FlaskForm):
     name = StringField(_l("Name"), filters=[_strip], validators=[DataRequired(), Length(max=200)])
     parent = SelectField(_l("Under"), coerce=int, choices=[])
     definition = TextAreaField(_l("Definition"), filters=[_strip], validators=[Length(max=5000)])

@@ -3,7 +3,8 @@ see the code suggestions for its uncoded turns (accepted and rejected through th
 
 The page works through coding.js, which posts JSON with the X-CSRFToken header and redraws the turns it
 gets back; memo forms also work as plain forms. Refusals answer 422 with {"error": message} in the user's
-language and change nothing.
+language and change nothing; a memo edited since its form was drawn answers 409 with the memos as they are
+now (see app.edits).
 """
 
 from collections.abc import Callable
@@ -25,7 +26,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import audit
+from app import audit, edits
 from app.extensions import db
 from app.models import Code, Coding, CodingDocument, CodingMemo, CodingProject, CodingTurn, User
 from app.numbers import whole_number
@@ -38,6 +39,11 @@ FALLBACK_COLOUR = "#5c6f82"
 
 def _user() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+@bp.context_processor
+def _memo_versions() -> dict[str, object]:
+    return {"memo_version": memos.memo_version}
 
 
 @bp.get("/documents/<int:document_id>")
@@ -159,9 +165,11 @@ def add_memo(document_id: int):
 @bp.post("/memos/<int:memo_id>")
 @require(Permission.CODE_TRANSCRIPTS)
 def edit_memo(memo_id: int):
-    """Change the title and text of one's own memo."""
+    """Change the title and text of one's own memo, unless it changed since its form was drawn."""
     user = _user()
     memo, found = _memo_and_document(user, memo_id)
+    if edits.is_stale(memo, request.form.get("seen"), memos.memo_version):
+        return _memo_stale(user, found, memo)
     try:
         memos.update_memo(user, memo, _memo_input())
     except memos.MemoError as error:
@@ -345,6 +353,18 @@ def _memo_saved(user: User, document: CodingDocument, message: str):
         return jsonify(html=_memo_list(user, document), message=message)
     flash(message, "success")
     return redirect(url_for("transcripts.document", document_id=document.id, _anchor="memos"))
+
+
+def _memo_stale(user: User, found: CodingDocument, memo: CodingMemo):
+    """Save nothing: answer 409 with the memos as they are now and what the user had entered."""
+    entered = _memo_input()
+    fields = ((_("Title (optional)"), entered.title, memo.title), (_("Memo"), entered.text, memo.text))
+    unsaved = [(label, new) for label, new, old in fields if edits.comparable(new) != edits.comparable(old)]
+    if _wants_json():
+        message = edits.refuse(unsaved, flashed=False)
+        return jsonify(error=message, html=render_template("_unsaved.html") + _memo_list(user, found)), 409
+    edits.refuse(unsaved)
+    return document(found.id), 409
 
 
 def _memo_refused(document: CodingDocument, error: memos.MemoError):

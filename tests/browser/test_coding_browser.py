@@ -8,7 +8,17 @@ from sqlalchemy import select
 
 from app import accounts
 from app.extensions import db
-from app.models import Code, Coding, CodingDocument, CodingProject, CodingTurn, OrgUnit, Project
+from app.models import (
+    Code,
+    Coding,
+    CodingDocument,
+    CodingMemo,
+    CodingProject,
+    CodingTurn,
+    OrgUnit,
+    Project,
+    User,
+)
 from coding.documents import read_document
 from tests.browser.conftest import LiveServer, PageLog, assert_no_browser_errors, settle, sign_in
 from tests.conftest import PASSWORD
@@ -206,6 +216,42 @@ def test_a_turn_gets_a_new_code_in_one_step_and_a_memo_on_that_segment(
         page.keyboard.press("Control+z")  # the focus is on the memo form's button, not in a text field
     expect(turn.locator("mark")).to_have_count(0)
     assert stored(live_server, study) == []
+    assert_no_browser_errors(page_log, "on the coding page")
+
+
+@pytest.mark.browser
+def test_a_memo_saved_in_another_tab_meanwhile_is_not_overwritten(
+    page: Page, page_log: PageLog, live_server: LiveServer, study: Study
+):
+    with live_server.app.app_context():
+        coder = db.session.scalars(select(User).where(User.email == CODER)).one()
+        memo = CodingMemo(
+            coding_project_id=db.session.get(CodingDocument, study.document_id).coding_project_id,
+            document_id=study.document_id,
+            author_id=coder.id,
+            text="Prima stesura.",
+        )
+        db.session.add(memo)
+        db.session.commit()
+        memo_id = memo.id
+    open_document(page, study)
+    with live_server.app.app_context():  # the same memo, saved from another tab
+        db.session.get(CodingMemo, memo_id).text = "Scritto in un'altra scheda."
+        db.session.commit()
+
+    item = page.locator(f"#memo-{memo_id}")
+    item.locator("summary").click()
+    item.locator("textarea").fill("Scritto in questa scheda.")
+    with page.expect_response(lambda r: r.url.endswith(f"/memos/{memo_id}") and r.status == 409):
+        item.get_by_role("button", name="Save the memo").click()
+
+    expect(page.locator("#cw-error")).to_contain_text("Someone else changed this after you opened the page")
+    expect(page.locator(f"#memo-{memo_id} .cw-memo-text")).to_have_text("Scritto in un'altra scheda.")
+    expect(page.locator("#cw-memo-list .humus-unsaved")).to_contain_text("Scritto in questa scheda.")
+    with live_server.app.app_context():
+        assert db.session.get(CodingMemo, memo_id).text == "Scritto in un'altra scheda."
+        db.session.delete(db.session.get(CodingMemo, memo_id))
+        db.session.commit()
     assert_no_browser_errors(page_log, "on the coding page")
 
 

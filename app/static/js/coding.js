@@ -58,7 +58,12 @@
   };
 
   // ---- talking to the server -----------------------------------------------------------------------------
-  class Refused extends Error {}
+  class Refused extends Error {
+    constructor(text, payload) {
+      super(text);
+      this.payload = payload || {};
+    }
+  }
 
   async function send(url, init) {
     let response;
@@ -77,7 +82,7 @@
     if (!response.ok) {
       const text = payload.message || payload.error || msg.network;
       complain(text);
-      throw new Refused(text);
+      throw new Refused(text, payload);
     }
     return payload;
   }
@@ -686,6 +691,8 @@
     try {
       payload = await send(memoForm.action, { headers: { Accept: "application/json", "X-CSRFToken": csrf }, body: new FormData(memoForm) });
     } catch (e) {
+      // A memo saved elsewhere since this page drew it (409): show it as it is now, and what was typed.
+      if (e instanceof Refused && typeof e.payload.html === "string") $("cw-memo-list").innerHTML = e.payload.html;
       return;
     }
     $("cw-memo-list").innerHTML = payload.html;
