@@ -14,8 +14,10 @@ EDITION_CODE = r"^[A-Z0-9-]{3,30}$"
 NONE = 0  # the select value for "no org unit" / "no form"
 
 
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
+def _strip(value: str | None) -> str:
+    """Text without surrounding spaces; a field the request left out is empty text, as an empty box sends
+    (None would reach a NOT NULL column as a 500)."""
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _code(value: str | None) -> str | None:

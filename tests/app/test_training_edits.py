@@ -41,6 +41,18 @@ def test_an_intervention_is_corrected_and_the_change_audited(app, client, traini
         )
 
 
+def test_optional_text_left_out_of_the_request_is_saved_as_empty_not_a_server_error(app, client, training):
+    # A browser always sends every box; a script may leave the optional ones out.
+    login(client, "valuta@example.org")
+    url = f"/training/{training.intervention_id}/edit"
+    sent = {k: v for k, v in INTERVENTION.items() if k not in ("work_package", "recipient_type")}
+    response = post_form(client, url, {**sent, "project": training.project_id})
+    assert response.status_code == 302
+    with app.app_context():
+        found = db.session.get(TrainingIntervention, training.intervention_id)
+        assert (found.work_package, found.recipient_type) == ("", "")
+
+
 def test_an_edition_keeps_its_code_once_participants_are_enrolled_and_cannot_be_deleted(
     app, client, training
 ):
