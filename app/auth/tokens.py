@@ -99,17 +99,17 @@ _ALONG: dict[Select, Select] = {}
 def owner_for_token(plain: str) -> TokenOwner | None:
     """The active owner of a live token and their roles, or None for an unknown, revoked or disabled one.
 
-    Read afresh on every request, in the request's transaction: a revoked token, a disabled user or a
-    changed role takes effect at once, in every worker."""
+    Read afresh on every request (in its transaction, or as a statement of its own in autocommit): a
+    revoked token, a disabled user or a changed role takes effect at once, in every worker."""
     return owner_for_token_with(plain)[0]
 
 
 def owner_for_token_with(
     plain: str, along: Select | None = None, parameters: Mapping[str, Any] | None = None
 ) -> tuple[TokenOwner | None, list[tuple[Any, ...]]]:
-    """The token's owner as owner_for_token, and the distinct rows of `along` (run with `parameters`) read in
-    the same statement: a view that reads one more thing on every request saves a round trip to the
-    database. No rows of `along` without an owner: an unknown token reads nothing else."""
+    """The token's owner as owner_for_token, and the distinct rows of `along` (run with `parameters`; plain,
+    hashable values) read in the same statement: a view that reads one more thing on every request saves a
+    round trip to the database. No rows of `along` without an owner: an unknown token reads nothing else."""
     if not plain.startswith(TOKEN_PREFIX):
         return None, []
     connection = db.session.connection()
