@@ -140,6 +140,15 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD):
     return post_form(client, "/login", {"email": email, "password": password})
 
 
+def signed_in_client(app: Flask, email: str | None, password: str = PASSWORD) -> FlaskClient:
+    """A fresh test client of `app`, signed in as `email` unless None; fails the test if it cannot."""
+    client = app.test_client()
+    if email is not None:
+        response = login(client, email, password)
+        assert response.status_code == 302, f"{email} could not sign in"
+    return client
+
+
 @dataclass
 class Territory:
     """Two provinces with one Ambito each and one comune in each Ambito."""

@@ -47,7 +47,7 @@ from app.models import (
     VoucherAssignment,
     VoucherType,
 )
-from tests.conftest import login, make_app
+from tests.conftest import make_app, signed_in_client
 from tests.security.demo_database import DemoDatabases
 
 NETWORK_ADMIN = "admin@humus.demo"
@@ -80,11 +80,7 @@ class SeededApp:
 
     def client(self, email: str | None = None) -> FlaskClient:
         """A test client, signed in as `email` when given (demo password)."""
-        client = self.app.test_client()
-        if email is not None:
-            response = login(client, email, PASSWORD)
-            assert response.status_code == 302, f"cannot sign in as {email}"
-        return client
+        return signed_in_client(self.app, email, PASSWORD)
 
     def url(self, rule: Rule) -> str:
         """The rule's address with its parameters filled: seeded ids, a fixed text, or 1 when unknown."""

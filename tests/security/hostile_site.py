@@ -25,7 +25,7 @@ from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from app.jobs import queues
 from app.models import Job, JobStatus, OrgUnit, Project, User
-from tests.conftest import _database_backends, login, make_app
+from tests.conftest import _database_backends, make_app, signed_in_client
 from tests.security.demo_database import DemoDatabases
 
 ADMIN = "admin@humus.demo"
@@ -46,11 +46,7 @@ class Site:
 
     def client(self, email: str | None = None) -> FlaskClient:
         """A fresh client, signed in as `email` (a demo account) unless None."""
-        client = self.app.test_client()
-        if email is not None:
-            response = login(client, email, DEMO_PASSWORD)
-            assert response.status_code == 302, f"{email} could not sign in"
-        return client
+        return signed_in_client(self.app, email, DEMO_PASSWORD)
 
     def token(self, email: str) -> str:
         with self.app.app_context():
