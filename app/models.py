@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    DDL,
     JSON,
     CheckConstraint,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     exists,
     func,
 )
@@ -291,11 +293,12 @@ class Submission(db.Model):
         UniqueConstraint("form_id", "instance_id", name="form_instance"),
         _enum_check("review_state", "review_state", ReviewState),
         # The table pages a form's submissions newest first: without it SQLite sorts every row (2 s at 100k).
+        # It and form_instance both begin with form_id, so form_id needs no index of its own.
         Index("ix_submissions_form_created", "form_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"), index=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"))
     form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id"), index=True)
     instance_id: Mapped[str] = mapped_column(String(255))
     # An edit is a new row whose deprecated_id names the instanceID it replaces (ODK's deprecatedID).
@@ -315,6 +318,15 @@ class Submission(db.Model):
     form_version: Mapped[FormVersion] = relationship()
     org_unit: Mapped[OrgUnit | None] = relationship()
     submitter: Mapped[User | None] = relationship()
+
+
+# A stored instance (2-3 kB of XML, then its JSON) is compressed by PostgreSQL. lz4 (PostgreSQL 14 and later,
+# when built with it, as Debian's is) does that in a fraction of the default pglz's time, and reads it back
+# faster too: every submission pays the first, every statistic and export the second. Elsewhere a no-op.
+SUBMISSIONS_LZ4 = """DO $$ BEGIN
+ALTER TABLE submissions ALTER COLUMN xml SET COMPRESSION lz4, ALTER COLUMN data SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported OR syntax_error THEN NULL; END $$"""
+event.listen(Submission.__table__, "after_create", DDL(SUBMISSIONS_LZ4).execute_if(dialect="postgresql"))
 
 
 class SubmissionDraft(db.Model):

@@ -56,3 +56,35 @@ def test_downgrade_to_base_removes_every_table(database_url):
             db.engine.dispose()
 
     assert tables == set()
+
+
+_COMPRESSION = sa.text(
+    "SELECT attname, attcompression FROM pg_attribute "
+    "WHERE attrelid = 'submissions'::regclass AND attname IN ('xml', 'data') ORDER BY attname"
+)
+
+
+def test_submissions_store_their_instance_with_lz4_on_postgresql_by_migration_and_by_create_all(database_url):
+    """lz4 (PostgreSQL 14+, Debian's is built with it) rather than pglz for the instance's XML and JSON."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a PostgreSQL storage setting")
+    app = make_app(database_url)
+    with app.app_context():
+        _drop_everything(db.engine)
+        try:
+            flask_migrate.upgrade()
+            with db.engine.connect() as conn:
+                migrated = conn.execute(_COMPRESSION).all()
+            flask_migrate.downgrade(revision="c2e4a6b8d0f1")
+            with db.engine.connect() as conn:
+                downgraded = conn.execute(_COMPRESSION).all()
+            _drop_everything(db.engine)
+            db.create_all()
+            with db.engine.connect() as conn:
+                created = conn.execute(_COMPRESSION).all()
+        finally:
+            _drop_everything(db.engine)
+            db.engine.dispose()
+
+    assert migrated == created == [("data", "l"), ("xml", "l")]
+    assert downgraded == [("data", ""), ("xml", "")]
