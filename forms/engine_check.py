@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from forms.engine_model import shape_of
+from forms.engine_model import Shape, shape_of
 from forms.engine_plan import FormLogicError, compile_nodes, cycle_messages, dependency_cycles
 from forms.spec import FormSpec, Output, Parts, walk_controls
 from forms.xpath import XPathReferenceError, XPathSyntaxError, compile_expression
@@ -63,7 +63,7 @@ def check_form(spec: FormSpec) -> list[LogicProblem]:
             seen.add(place)
             problems.extend(_check(spec, known, leaves, *place))
     if not any(p.code == "syntax" for p in problems):
-        problems.extend(_cycles(spec))
+        problems.extend(_cycles(spec, shape))
     return problems
 
 
@@ -141,9 +141,9 @@ def _reference_problem(
         yield _problem(path, column, "unknown_reference", text, node)
 
 
-def _cycles(spec: FormSpec) -> Iterator[LogicProblem]:
+def _cycles(spec: FormSpec, shape: Shape) -> Iterator[LogicProblem]:
     try:
-        nodes = compile_nodes(spec, shape_of(spec.template))
+        nodes = compile_nodes(spec, shape)
     except FormLogicError:
         return  # reported above as syntax problems
     for cycle in dependency_cycles(nodes):

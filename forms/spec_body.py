@@ -73,6 +73,8 @@ def prefixed(name: str) -> str:
 
 def parts_of(element: Element) -> Parts:
     """Mixed text and `<output>` children as a part list; other inline markup keeps only its text."""
+    if not len(element):  # the common case: plain text
+        return (element.text,) if element.text else ()
     parts: list[str | Output] = [element.text or ""]
     for child in element:
         if local(child.tag) == "output":

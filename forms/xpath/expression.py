@@ -46,10 +46,10 @@ class Expression:
         """Absolute paths in the primary instance that the expression reads, for a field at `context_path`."""
         return set(_references(self, context_path))
 
-    @property
-    def instance_references(self) -> set[str]:
-        """Ids of the secondary instances named in instance('id')."""
-        return set(instance_ids(self.tree))
+    @functools.cached_property
+    def instance_references(self) -> frozenset[str]:
+        """Ids of the secondary instances named in instance('id') (found once: expressions are cached)."""
+        return instance_ids(self.tree)
 
 
 @functools.lru_cache(maxsize=4096)
