@@ -5,6 +5,8 @@ This is the entry point: it tells what the bytes really are, then hands them to 
 all bounded by forms.safety_limits.
 """
 
+from dataclasses import dataclass
+
 from forms.safety_limits import (
     BLANK_RUN_END,
     MAX_CELL_CHARS,
@@ -26,7 +28,7 @@ from forms.safety_limits import (
     megabytes,
     refuse,
 )
-from forms.safety_sheets import scan_workbook
+from forms.safety_sheets import Reader, T, scan_workbook
 from forms.safety_text import check_text
 from forms.safety_xls import check_xls
 from forms.safety_xml import BLANK
@@ -49,12 +51,14 @@ __all__ = [
     "MAX_ZIP_MEMBERS",
     "OLE2_MAGIC",
     "RATIO_MIN_BYTES",
+    "Guarded",
     "Limits",
     "MiB",
     "check_text",
     "check_upload",
     "check_xls",
     "check_xlsx",
+    "guard_upload",
     "sniff",
 ]
 
@@ -70,6 +74,22 @@ _DISGUISES = {
 
 def check_upload(data: bytes, file_type: str, limits: Limits | None = None) -> bytes:
     """Refuse a hostile, oversized or disguised upload; return the bytes for pyxform (text without BOM)."""
+    return guard_upload(data, file_type, limits).source
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """An upload that passed: the bytes for pyxform (text without BOM), and what `read_xlsx` made of an
+    .xlsx from the opening its checks made (None otherwise)."""
+
+    source: bytes
+    book: object | None = None
+
+
+def guard_upload(
+    data: bytes, file_type: str, limits: Limits | None = None, read_xlsx: Reader[object] | None = None
+) -> Guarded:
+    """As check_upload; a passing .xlsx is also given, still open, to `read_xlsx` (see scan_workbook)."""
     limits = limits or Limits()
     if not data:
         raise refuse("empty_file")
@@ -77,12 +97,11 @@ def check_upload(data: bytes, file_type: str, limits: Limits | None = None) -> b
         raise refuse("too_large", size_mb=megabytes(len(data)), limit_mb=megabytes(limits.upload_bytes))
     _refuse_disguise(data, file_type)
     if file_type == ".xlsx":
-        check_xlsx(data, limits)
-    elif file_type == ".xls":
+        return Guarded(data, check_xlsx(data, limits, read_xlsx))
+    if file_type == ".xls":
         check_xls(data, limits)
-    else:
-        return check_text(data, file_type, limits)
-    return data
+        return Guarded(data)
+    return Guarded(check_text(data, file_type, limits))
 
 
 def sniff(data: bytes) -> str:
@@ -108,8 +127,9 @@ def _refuse_disguise(data: bytes, file_type: str) -> None:
     raise refuse("binary_text" if expected == "text" else "not_excel", extension=file_type)
 
 
-def check_xlsx(data: bytes, limits: Limits) -> None:
-    """Check the zip directory, then every member's real size, then XML prologues, then the sheets."""
+def check_xlsx(data: bytes, limits: Limits, read: Reader[T] | None = None) -> T | None:
+    """Check the zip directory, then every member's real size, then XML prologues, then the sheets; with
+    `read`, return what it makes of the checked workbook."""
     infos = check_directory(data, limits)
     tally = check_members(memoryview(data), infos, limits)
-    scan_workbook(data, limits, every_row=tally.long_text)
+    return scan_workbook(data, limits, every_row=tally.long_text, read=read)

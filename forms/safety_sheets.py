@@ -1,9 +1,9 @@
 """Bound the rows, columns and cells of a workbook's sheets, reading an .xlsx's through openpyxl."""
 
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from xml.etree.ElementTree import ParseError
 from zipfile import BadZipFile
 
@@ -17,7 +17,12 @@ from forms.errors import FormError
 from forms.safety_limits import CONTROL, Limits, refuse
 
 if TYPE_CHECKING:
+    from openpyxl.workbook.workbook import Workbook
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+T = TypeVar("T")
+# What to make of a checked workbook, given each sheet's declared (last row, last column).
+Reader = Callable[["Workbook", Mapping[str, tuple[int | None, int | None]]], T]
 
 # openpyxl reports damaged files through many exception types; the file is untrusted, so each means
 # "cannot be read", not a bug of ours.
@@ -33,9 +38,12 @@ XLSX_ERRORS = (
 )
 
 
-def scan_workbook(data: bytes, limits: Limits, every_row: bool) -> None:
+def scan_workbook(data: bytes, limits: Limits, every_row: bool, read: Reader[T] | None = None) -> T | None:
     """Check each sheet's header row, whose width bounds what pyxform reads, and every row when some text
-    might be longer than a cell may hold (a byte scan cannot locate or measure it)."""
+    might be longer than a cell may hold (a byte scan cannot locate or measure it).
+
+    With `read`, what it makes of the workbook, still open, once every check has passed; it is given each
+    sheet's declared dimension as openpyxl read it (last row, last column), which the checks set aside."""
     _require_defused_openpyxl()
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
@@ -44,11 +52,14 @@ def scan_workbook(data: bytes, limits: Limits, every_row: bool) -> None:
     try:
         if len(workbook.sheetnames) > limits.sheets:
             raise refuse("too_many_sheets", count=len(workbook.sheetnames), limit=limits.sheets)
+        declared = {}
         for sheet in workbook.worksheets:
+            declared[sheet.title] = sheet.max_row, sheet.max_column
             sheet.reset_dimensions()  # a forged <dimension> would make openpyxl pad every row to it
             _check_header_width(sheet.title, xlsx_rows(sheet, max_row=1), limits)
             if every_row:
                 scan_rows(sheet.title, xlsx_rows(sheet, max_col=limits.columns + 1), limits)
+        return None if read is None else read(workbook, declared)
     finally:
         workbook.close()
 

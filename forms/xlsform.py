@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, replace
 from io import BytesIO
 from pathlib import PurePath
+from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 from xml.sax.saxutils import unescape
 
@@ -16,6 +17,7 @@ from forms import messages, safety
 from forms.errors import FormDefinitionError, FormProblem, problem
 from forms.safety import Limits
 from forms.spec_read import parse_xml
+from forms.xlsx_book import xlsform_book
 
 FILE_TYPES = (".xlsx", ".xls", ".csv", ".md")
 XFORMS = "{http://www.w3.org/2002/xforms}"
@@ -75,9 +77,10 @@ def load_xlsform_tree(data: bytes, filename: str, limits: Limits | None = None) 
 
     The tree is parsed as `spec_read.read_xform` would parse it: no DTD, no entities."""
     file_type = file_type_of(filename)
-    source = safety.check_upload(data, file_type, limits)
+    guarded = safety.guard_upload(data, file_type, limits, read_xlsx=xlsform_book)
+    source = guarded.source
     warnings: list[str] = []
-    result = _convert(source, file_type, filename, warnings)
+    result = _convert(guarded, file_type, filename, warnings)
     # Keep only the text: the result also holds pyxform's whole survey, a web of objects in reference cycles
     # that, held while we go on, would survive into the collector's oldest generation and slow every full
     # collection after it.
@@ -94,9 +97,10 @@ def load_xlsform_tree(data: bytes, filename: str, limits: Limits | None = None) 
     return _describe(root, xform, notes, file_type, itemsets), root
 
 
-def _convert(source: bytes, file_type: str, filename: str, warnings: list[str]) -> ConvertResult:
+def _convert(guarded: safety.Guarded, file_type: str, filename: str, warnings: list[str]) -> ConvertResult:
+    source = guarded.source
     try:
-        definition = _definition(source, file_type, filename)
+        definition = _definition(guarded, file_type, filename)
         return convert(xlsform=definition, file_type=file_type, form_name="data", warnings=warnings)
     except PyXFormError as err:
         raise FormDefinitionError(_with_rows(problems_from_pyxform(str(err)), source, file_type)) from err
@@ -106,11 +110,15 @@ def _convert(source: bytes, file_type: str, filename: str, warnings: list[str]) 
         raise FormDefinitionError([problem("pyxform_failed", detail=detail)]) from err
 
 
-def _definition(source: bytes, file_type: str, filename: str) -> Definition:
-    # Bytes, never a str: pyxform reads a str as a path when a file of that name exists. A form whose settings
-    # give no form_id takes its id from the file name, as ODK Central does (pyxform alone would say "data").
+def _definition(guarded: safety.Guarded, file_type: str, filename: str) -> Definition | dict[str, Any]:
+    # A form whose settings give no form_id takes its id from the file name, as ODK Central does (pyxform
+    # alone would say "data").
     stem = re.sub(r"[^\w.-]+", "_", PurePath(filename).stem).strip("_.-") or "data"
-    return Definition(data=BytesIO(source), file_type=SupportedFileTypes(file_type), file_path_stem=stem)
+    if guarded.book is not None:  # the .xlsx as pyxform would read it, read while the guard had it open
+        return {**guarded.book, "fallback_form_name": stem}  # type: ignore[dict-item]
+    # Bytes, never a str: pyxform reads a str as a path when a file of that name exists.
+    data = BytesIO(guarded.source)
+    return Definition(data=data, file_type=SupportedFileTypes(file_type), file_path_stem=stem)
 
 
 def file_type_of(filename: str) -> str:
