@@ -11,6 +11,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from forms.safety_limits import Limits, refuse
+from forms.zip_names import shown_member_name
 
 BLANK = codecs.BOM_UTF8 + b" \t\r\n"
 _STREAM_READ = 1024  # bytes a _ChunkStream hands over per read
@@ -38,12 +39,12 @@ class Tally:
         rows, tail, run = 0, b"", 0
         for chunk in chunks:
             if b"\x00" in chunk:  # not UTF-8 (XML forbids NUL): UTF-16 would slip past the byte patterns
-                raise refuse("xml_encoding", name=name)
+                raise refuse("xml_encoding", name=shown_member_name(name))
             window = tail + chunk  # matches wholly inside the tail were counted with the previous chunk
             rows += _count(_ROW_TAGS, window) - _count(_ROW_TAGS, tail)
             self.cells += _count(_CELL_TAGS, window) - _count(_CELL_TAGS, tail)
             if rows > self.limits.rows:
-                raise refuse("zip_member_too_many_rows", name=name, limit=self.limits.rows)
+                raise refuse("zip_member_too_many_rows", name=shown_member_name(name), limit=self.limits.rows)
             if self.cells > self.limits.cells:
                 raise refuse("too_many_cells", limit=self.limits.cells)
             run = self._note_text(window, chunk, run)
@@ -124,6 +125,6 @@ def _refuse_dtd(name: str, stream: io.RawIOBase) -> None:
         for _event in iterparse(stream, events=("start",), forbid_dtd=True):
             return
     except DefusedXmlException as err:
-        raise refuse("xml_dtd", name=name) from err
+        raise refuse("xml_dtd", name=shown_member_name(name)) from err
     except ParseError as err:
-        raise refuse("xml_invalid", name=name) from err
+        raise refuse("xml_invalid", name=shown_member_name(name)) from err

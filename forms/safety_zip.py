@@ -59,7 +59,7 @@ def _check_name(name: str, seen: set[str]) -> None:
     if is_unsafe_member_name(name):
         raise refuse("zip_unsafe_name", name=shown_member_name(name))
     if name.lower() in seen:  # part names are case-insensitive in Office files
-        raise refuse("zip_duplicate_name", name=name)
+        raise refuse("zip_duplicate_name", name=shown_member_name(name))
     seen.add(name.lower())
 
 
@@ -68,17 +68,17 @@ def _check_declared_size(info: ZipInfo, limits: Limits) -> None:
     if size > limits.member_bytes:
         raise refuse(
             "zip_member_too_large",
-            name=name,
+            name=shown_member_name(name),
             size_mb=megabytes(size),
             limit_mb=megabytes(limits.member_bytes),
         )
     ratio = size // max(info.compress_size, 1)
     if size >= limits.ratio_min_bytes and ratio > limits.compression_ratio:
-        raise refuse("zip_ratio", name=name, ratio=ratio, limit=limits.compression_ratio)
+        raise refuse("zip_ratio", name=shown_member_name(name), ratio=ratio, limit=limits.compression_ratio)
     if info.flag_bits & 0x1:
-        raise refuse("zip_corrupt", detail=f"'{name}' is encrypted")
+        raise refuse("zip_corrupt", detail=f"'{shown_member_name(name)}' is encrypted")
     if info.compress_type not in (ZIP_STORED, ZIP_DEFLATED):
-        raise refuse("zip_corrupt", detail=f"'{name}' needs an unsupported zip feature")
+        raise refuse("zip_corrupt", detail=f"'{shown_member_name(name)}' needs an unsupported zip feature")
 
 
 def _check_excel_parts(names: set[str]) -> None:
@@ -97,7 +97,8 @@ def check_members(data: memoryview, infos: list[ZipInfo], limits: Limits) -> Tal
     end_of_previous, tally = 0, Tally(limits)
     for info in sorted(infos, key=lambda info: info.header_offset):
         if info.header_offset < end_of_previous:  # overlapping members are how quines and bombs share data
-            raise refuse("zip_corrupt", detail=f"'{info.filename}' overlaps another member")
+            detail = f"'{shown_member_name(info.filename)}' overlaps another member"
+            raise refuse("zip_corrupt", detail=detail)
         begin, end_of_previous = _member_span(data, info)
         chunks = screen_part(info.filename, _inflate(data[begin:end_of_previous], info), tally)
         for _rest in chunks:  # drain, so sizes, CRC and tallies are checked to the end
@@ -108,11 +109,11 @@ def check_members(data: memoryview, infos: list[ZipInfo], limits: Limits) -> Tal
 def _member_span(data: memoryview, info: ZipInfo) -> tuple[int, int]:
     start = info.header_offset
     if start + _LOCAL_HEADER.size > len(data):
-        raise refuse("zip_corrupt", detail=f"'{info.filename}' lies outside the file")
+        raise refuse("zip_corrupt", detail=f"'{shown_member_name(info.filename)}' lies outside the file")
     fields = _LOCAL_HEADER.unpack_from(data, start)
     begin = start + _LOCAL_HEADER.size + fields[10] + fields[11]
     if fields[0] != b"PK\x03\x04" or begin + info.compress_size > len(data):
-        raise refuse("zip_corrupt", detail=f"'{info.filename}' has a damaged header")
+        raise refuse("zip_corrupt", detail=f"'{shown_member_name(info.filename)}' has a damaged header")
     return begin, begin + info.compress_size
 
 
@@ -124,13 +125,13 @@ def _inflate(raw: memoryview, info: ZipInfo) -> Iterator[bytes]:
         for chunk in _inflate_piece(inflater, raw[offset : offset + _CHUNK], info.filename):
             produced += len(chunk)
             if produced > info.file_size:
-                raise refuse("zip_size_mismatch", name=info.filename)
+                raise refuse("zip_size_mismatch", name=shown_member_name(info.filename))
             crc = zlib.crc32(chunk, crc)
             yield chunk
     if produced < info.file_size or (inflater is not None and not inflater.eof):
-        raise refuse("zip_corrupt", detail=f"'{info.filename}' is cut short")
+        raise refuse("zip_corrupt", detail=f"'{shown_member_name(info.filename)}' is cut short")
     if crc != info.CRC:
-        raise refuse("zip_corrupt", detail=f"'{info.filename}' fails its checksum")
+        raise refuse("zip_corrupt", detail=f"'{shown_member_name(info.filename)}' fails its checksum")
 
 
 def _inflate_piece(inflater: "zlib._Decompress | None", piece: memoryview, name: str) -> Iterator[bytes]:
@@ -145,4 +146,4 @@ def _inflate_piece(inflater: "zlib._Decompress | None", piece: memoryview, name:
             if chunk:
                 yield chunk
     except zlib.error as err:
-        raise refuse("zip_corrupt", detail=f"'{name}': {err}") from err
+        raise refuse("zip_corrupt", detail=f"'{shown_member_name(name)}': {err}") from err

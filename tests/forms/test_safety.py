@@ -392,6 +392,25 @@ def test_members_sharing_their_bytes_are_refused():
     assert "overlaps" in found.message("en")
 
 
+@pytest.mark.parametrize(
+    ("members", "code"),
+    [
+        ([("xl/\x1b[2Jx" + "y" * 200 + ".xml", b"<a/>")] * 2, "zip_duplicate_name"),
+        ([("xl/\x1b[2Jx" + "y" * 200 + ".xml", b"<!DOCTYPE a [<!ENTITY e 'x'>]><a/>")], "xml_dtd"),
+    ],
+    ids=["duplicate", "dtd"],
+)
+def test_a_refusal_shows_a_member_name_escaped_and_cut(members, code):
+    found, _, _ = refusal(handmade_zip(members), "nomi.xlsx")
+
+    assert found.code == code
+    for lang in ("it", "en"):
+        message = found.message(lang)
+        assert "\x1b" not in message  # no raw escape character reaches the page or the log
+        assert "\\x1b[2Jx" in message
+        assert "y" * 100 not in message
+
+
 def test_a_workbook_with_formatted_empty_rows_after_its_data_loads():
     rows = [["type", "name", "label"], ["text", "a", "A"], *[[None, None, None]] * 300]
     workbook = openpyxl.Workbook()
