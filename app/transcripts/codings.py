@@ -8,13 +8,14 @@ duplicate. Every change is audited with the study's org unit.
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from app import audit
 from app.extensions import db
-from app.models import Code, Coding, CodingDocument, CodingOrigin, CodingTurn, User
+from app.models import AuditEvent, Code, Coding, CodingDocument, CodingOrigin, CodingTurn, User
 from app.transcripts import access
 
 
@@ -44,8 +45,13 @@ def apply_codes(
     *,
     origin: str = CodingOrigin.MANUAL,
     batch: str = "",
+    coder: int | None = None,
 ) -> list[Coding]:
-    """Code `document.text[start:end]` with each of `codes`; the codings the user already had are reused."""
+    """Code `document.text[start:end]` with each of `codes`; the codings the coder already had are reused.
+
+    The coder is the user, except when a removal is undone (restore_coding): the coding comes back under the
+    coder who made it."""
+    coder_id = user.id if coder is None else coder
     start, end = trimmed_span(document.text, start, end)
     codes = list(codes)
     if not codes:
@@ -57,7 +63,7 @@ def apply_codes(
         for c in db.session.scalars(
             select(Coding).where(
                 Coding.document_id == document.id,
-                Coding.coder_id == user.id,
+                Coding.coder_id == coder_id,
                 Coding.start == start,
                 Coding.end == end,
                 Coding.code_id.in_([code.id for code in codes]),
@@ -73,7 +79,7 @@ def apply_codes(
                 code_id=code.id,
                 start=start,
                 end=end,
-                coder_id=user.id,
+                coder_id=coder_id,
                 origin=origin,
                 batch=batch,
             )
@@ -82,6 +88,7 @@ def apply_codes(
     db.session.flush()
     new = [c.id for c in made if c.code_id not in existing]
     if new:
+        others = {"coder": coder_id} if coder_id != user.id else {}
         audit.record(
             "coding.add",
             document,
@@ -91,6 +98,7 @@ def apply_codes(
             codes=[c.id for c in codes],
             start=start,
             end=end,
+            **others,
         )
     return made
 
@@ -115,11 +123,53 @@ def remove_coding(user: User, coding: Coding) -> dict[str, int]:
         org_unit_id=document.coding_project.org_unit_id,
         actor=user,
         coding=coding.id,
+        coder=coding.coder_id,
+        origin=coding.origin,
         **undo,
     )
     db.session.delete(coding)
     db.session.flush()
     return undo
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A coding the user took back, as the audit log recorded it: what undoing the removal puts back (with
+    apply_codes, under `coder`: a new row, the old id is gone)."""
+
+    code: Code
+    start: int
+    end: int
+    coder: int
+    origin: str
+
+
+def removal(user: User, document: CodingDocument, coding_id: int) -> Removal:
+    """The user's own removal of coding `coding_id` from `document`, read from the audit log; CodingError
+    when there is none, or its code is gone.
+
+    An undo puts a coding back under the coder who made it, so a lead's undo does not turn a coder's
+    coding into the lead's. Only what the log says this user removed can come back: nobody can code in
+    another coder's name."""
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "coding.remove",
+            AuditEvent.actor_id == user.id,
+            AuditEvent.target_type == "CodingDocument",
+            AuditEvent.target_id == str(document.id),
+        )
+        .order_by(AuditEvent.id.desc())
+    )
+    details = next((e.details for e in events if e.details.get("coding") == coding_id), None)
+    if details is None:
+        raise CodingError(_("There is no removal of yours to undo here."))
+    code = db.session.get(Code, details["code_id"])
+    if code is None or code.coding_project_id != document.coding_project_id:
+        raise CodingError(_("The code of that coding no longer exists."))
+    coder = details.get("coder") or user.id  # removals recorded before the coder was: the user's own
+    origin = details.get("origin") or CodingOrigin.MANUAL
+    return Removal(code, details["start"], details["end"], coder, origin)
 
 
 def new_batch() -> str:

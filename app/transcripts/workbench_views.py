@@ -138,6 +138,22 @@ def remove_coding(coding_id: int):
     return jsonify(answer)
 
 
+@bp.post("/documents/<int:document_id>/codings/<int:coding_id>/restore")
+@require(Permission.CODE_TRANSCRIPTS)
+def restore_coding(document_id: int, coding_id: int):
+    """Undo one's own removal of a coding: it comes back under the coder who made it (codings.removal)."""
+    user = _user()
+    found = access.document_or_404(user, document_id)
+    try:
+        removed = codings.removal(user, found, coding_id)
+        restore = partial(
+            codings.apply_codes, user, found, [removed.code], origin=removed.origin, coder=removed.coder
+        )
+        return coded_answer(user, found, removed.start, removed.end, restore, coder=removed.coder)
+    except codings.CodingError as error:
+        return _refused(error)
+
+
 @bp.get("/documents/<int:document_id>/memos", endpoint="memos")
 @require(Permission.CODE_TRANSCRIPTS)
 def memos_list(document_id: int) -> str:
@@ -212,15 +228,17 @@ def coded_answer(
     end: int,
     apply: Callable[[int, int], list[Coding]],
     new_code: Code | None = None,
+    coder: int | None = None,
 ) -> Response:
     """Code a span through `apply(start, end)`, commit, and answer as coding.js expects: the new codings,
-    those the user already had, and the touched blocks drawn afresh. Accepting a suggestion answers so too."""
+    those the coder (the user, unless an undo restores another's) already had, and the touched blocks drawn
+    afresh. Accepting a suggestion answers so too."""
     start, end = codings.trimmed_span(document.text, start, end)
     before = set(
         db.session.scalars(
             select(Coding.id).where(
                 Coding.document_id == document.id,
-                Coding.coder_id == user.id,
+                Coding.coder_id == (user.id if coder is None else coder),
                 Coding.start == start,
                 Coding.end == end,
             )

@@ -414,6 +414,58 @@ def test_a_lead_removes_anyones_coding(app, client, workbench):
     assert codings_of(app, workbench) == []
 
 
+def restore_url(workbench, coding_id: int) -> str:
+    return f"{page_url(workbench)}/codings/{coding_id}/restore"
+
+
+def test_a_leads_undo_puts_a_coders_coding_back_under_that_coder(app, client, workbench):
+    start, end = span_of("tre giorni")
+    coding_id = coded(app, workbench, "bruno", "Criticità", start, end)
+    login(client, "lead@example.org")
+    assert post_json(client, f"/transcripts/codings/{coding_id}/delete").status_code == 200
+
+    response = post_json(client, restore_url(workbench, coding_id))
+
+    assert response.status_code == 200
+    assert codings_of(app, workbench) == [("Criticità", start, end, workbench.users["bruno"])]
+    [back] = response.get_json()["codings"]
+    assert (back["coder_id"], back["start"], back["end"]) == (workbench.users["bruno"], start, end)
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "coding.add")).all()[-1]
+        assert event.actor_id == workbench.users["lead"]
+        assert event.details["coder"] == workbench.users["bruno"]
+
+
+def test_undoing_ones_own_removal_twice_makes_one_coding(app, client, workbench):
+    start, end = span_of("tre giorni")
+    coding_id = coded(app, workbench, "anna", "Criticità", start, end)
+    login(client, "anna@example.org")
+    post_json(client, f"/transcripts/codings/{coding_id}/delete")
+
+    first = post_json(client, restore_url(workbench, coding_id))
+    again = post_json(client, restore_url(workbench, coding_id))
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert len(first.get_json()["codings"]) == 1 and again.get_json()["reused"]
+    assert codings_of(app, workbench) == [("Criticità", start, end, workbench.users["anna"])]
+
+
+def test_nobody_restores_a_removal_that_is_not_theirs(app, client, workbench):
+    """Else a coder could put codings in another coder's name, or bring back what a lead took away."""
+    coding_id = coded(app, workbench, "bruno", "Criticità", *span_of("tre giorni"))
+    login(client, "lead@example.org")
+    post_json(client, f"/transcripts/codings/{coding_id}/delete")
+    set_locale(app, "anna@example.org", "en")
+    login(client, "anna@example.org")
+
+    response = post_json(client, restore_url(workbench, coding_id))
+    never_removed = post_json(client, restore_url(workbench, coding_id + 1000))
+
+    assert response.status_code == never_removed.status_code == 422
+    assert response.get_json() == {"error": "There is no removal of yours to undo here."}
+    assert codings_of(app, workbench) == []
+
+
 def test_a_hidden_coding_of_a_blind_study_cannot_be_reached(app, client, workbench):
     with app.app_context():
         db.session.get(CodingProject, workbench.study_id).blind = True

@@ -170,8 +170,8 @@ def test_shift_and_the_arrows_select_words_and_ticked_codes_apply_with_enter(
     expect(page.locator("#cw-transcript mark")).to_have_count(0)
     assert stored(live_server, study) == []
 
-    with page.expect_response(lambda r: r.url.endswith("/codings") and r.request.method == "POST"):
-        page.keyboard.press("Control+z")  # the removal comes back, as a new coding
+    with page.expect_response(lambda r: r.url.endswith("/restore") and r.request.method == "POST"):
+        page.keyboard.press("Control+z")  # the removal comes back under its coder, as a new coding
     expect(page.locator(f"#cw-transcript mark.code-{study.codes['Risorse']}")).to_have_text("tre giorni")
     assert stored(live_server, study) == [(study.codes["Risorse"], start, start + len("tre giorni"))]
     with page.expect_response(lambda r: r.url.endswith("/delete") and r.request.method == "POST"):

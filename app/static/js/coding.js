@@ -94,6 +94,7 @@
     });
 
   const removeUrl = (id) => data.removeUrl.replace("/0/", `/${id}/`);
+  const restoreUrl = (id) => data.restoreUrl.replace("/codings/0/", `/codings/${id}/`);
 
   // ---- the text runs and offsets -------------------------------------------------------------------------
   let runCache = null;
@@ -450,8 +451,8 @@
           if (action.restore) action.restore(); // an accepted suggestion goes back to the panel
           say(fill(msg.undoneAdd, { codes: action.names }));
         } else {
-          const r = action.removed;
-          const payload = await post(data.applyUrl, { start: r.start, end: r.end, code_id: [r.code_id] });
+          const r = action.removed; // back under the coder who made it, as the server's log says
+          const payload = await post(restoreUrl(r.id));
           redraw(payload);
           const back = (payload.codings || [])[0];
           if (back) {
