@@ -6,6 +6,7 @@ all bounded by forms.safety_limits.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from forms.safety_limits import (
     BLANK_RUN_END,
@@ -83,11 +84,14 @@ class Guarded:
     .xlsx from the opening its checks made (None otherwise)."""
 
     source: bytes
-    book: object | None = None
+    book: dict[str, Any] | None = None
 
 
 def guard_upload(
-    data: bytes, file_type: str, limits: Limits | None = None, read_xlsx: Reader[object] | None = None
+    data: bytes,
+    file_type: str,
+    limits: Limits | None = None,
+    read_xlsx: Reader[dict[str, Any] | None] | None = None,
 ) -> Guarded:
     """As check_upload; a passing .xlsx is also given, still open, to `read_xlsx` (see scan_workbook)."""
     limits = limits or Limits()

@@ -115,7 +115,7 @@ def _definition(guarded: safety.Guarded, file_type: str, filename: str) -> Defin
     # alone would say "data").
     stem = re.sub(r"[^\w.-]+", "_", PurePath(filename).stem).strip("_.-") or "data"
     if guarded.book is not None:  # the .xlsx as pyxform would read it, read while the guard had it open
-        return {**guarded.book, "fallback_form_name": stem}  # type: ignore[dict-item]
+        return {**guarded.book, "fallback_form_name": stem}
     # Bytes, never a str: pyxform reads a str as a path when a file of that name exists.
     data = BytesIO(guarded.source)
     return Definition(data=data, file_type=SupportedFileTypes(file_type), file_path_stem=stem)

@@ -49,7 +49,7 @@ def apply_codes(
 ) -> list[Coding]:
     """Code `document.text[start:end]` with each of `codes`; the codings the coder already had are reused.
 
-    The coder is the user, except when a removal is undone (restore_coding): the coding comes back under the
+    The coder is the user, except when a removal is undone (see `removal`): the coding comes back under the
     coder who made it."""
     coder_id = user.id if coder is None else coder
     start, end = trimmed_span(document.text, start, end)
