@@ -1,6 +1,7 @@
 """The Alembic migrations build the same schema as the models, on SQLite and PostgreSQL."""
 
 import warnings
+from types import SimpleNamespace
 
 import flask_migrate
 import pytest
@@ -10,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.exc import SAWarning
 
 from app.extensions import db
+from app.models import has_column_compression
 from tests.conftest import make_app
 
 # SQLite cannot reflect expression indexes, so there autogenerate skips them (and says so);
@@ -88,3 +90,16 @@ def test_submissions_store_their_instance_with_lz4_on_postgresql_by_migration_an
 
     assert migrated == created == [("data", "l"), ("xml", "l")]
     assert downgraded == [("data", ""), ("xml", "")]
+
+
+def test_column_compression_is_asked_only_of_postgresql_14_and_later():
+    """Before 14, SET COMPRESSION is a syntax error that no EXCEPTION clause of the DO block can catch."""
+
+    def dialect(name: str, version: tuple[int, ...] | None) -> SimpleNamespace:
+        return SimpleNamespace(name=name, server_version_info=version)
+
+    assert has_column_compression(dialect("postgresql", (15, 20)))
+    assert has_column_compression(dialect("postgresql", (14, 0)))
+    assert not has_column_compression(dialect("postgresql", (13, 9)))
+    assert not has_column_compression(dialect("postgresql", None))
+    assert not has_column_compression(dialect("sqlite", (3, 45)))
