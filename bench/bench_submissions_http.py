@@ -34,7 +34,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port, gunicorn, monitoring_answers, seeded_app  # noqa: E402, F401 - bench_coding
+from bench.common import (  # noqa: E402, F401 - bench_coding imports free_port from here
+    free_port,
+    gunicorn,
+    interleaved,
+    monitoring_answers,
+    seeded_app,
+)
 
 PG_SERVER = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 
@@ -188,16 +194,13 @@ def bench_database(label: str, url: str, folder: str) -> dict[str, object]:
         bare = Client(bare_port, f"/forms/{form_id}/submissions", headers)
         probe(ours)
         probe(bare)
-        rounds: list[tuple[float, float]] = []
-        statuses: tuple[dict[int, int], dict[int, int]] = ({}, {})
-        for number in range(ROUNDS):
-            sides = [0, 1] if number % 2 == 0 else [1, 0]
-            rates = [0.0, 0.0]
-            for side in sides:
-                rates[side], _completed, seen = load((ours, bare)[side], REQUESTS)
-                for status, count in seen.items():
-                    statuses[side][status] = statuses[side].get(status, 0) + count
-            rounds.append((rates[0], rates[1]))
+        runs = interleaved(lambda: load(ours, REQUESTS), lambda: load(bare, REQUESTS), ROUNDS)
+    rounds = [(our_run[0], bare_run[0]) for our_run, bare_run in runs]
+    statuses: tuple[dict[int, int], dict[int, int]] = ({}, {})
+    for run in runs:
+        for side, (_rate, _completed, seen) in enumerate(run):
+            for status, count in seen.items():
+                statuses[side][status] = statuses[side].get(status, 0) + count
     return {"rounds": rounds, "statuses": statuses, "rows": row_counts(url)}
 
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pyxform.xls2xform import convert  # noqa: E402
 
-from bench.common import generated_xlsform  # noqa: E402
+from bench.common import generated_xlsform, interleaved  # noqa: E402
 
 TARGET_RATIO = 1.5
 QUESTIONS = 500
@@ -75,13 +75,7 @@ def main() -> None:
         )
         for side in sides:
             side()  # warm-up
-        rounds = []
-        for number in range(ROUNDS):
-            order = (0, 1) if number % 2 == 0 else (1, 0)
-            times = [0.0, 0.0]
-            for side in order:
-                times[side] = seconds(sides[side])
-            rounds.append((times[0], times[1]))
+        rounds = interleaved(lambda: seconds(sides[0]), lambda: seconds(sides[1]), ROUNDS)
     ours = statistics.median(r[0] for r in rounds) * 1000
     baseline = statistics.median(r[1] for r in rounds) * 1000
     ratio = statistics.median(r[0] / r[1] for r in rounds)

@@ -35,6 +35,21 @@ def median_ms(runs: list[float]) -> float:
     return statistics.median(runs) * 1000
 
 
+def interleaved(ours: Callable[[], Any], baseline: Callable[[], Any], rounds: int) -> list[tuple[Any, Any]]:
+    """(ours(), baseline()) for each of `rounds` rounds, the side going first alternating: rounds close in
+    time see the same shared machine, so a moment of load moves one round, and taking the median of the
+    rounds' figures keeps it out of the verdict."""
+    results = []
+    for number in range(rounds):
+        if number % 2 == 0:
+            first = ours()
+            results.append((first, baseline()))
+        else:
+            second = baseline()
+            results.append((ours(), second))
+    return results
+
+
 def generated_xlsform(questions: int, form_id: str = "bench") -> bytes:
     """An .xlsx XLSForm with `questions` questions of mixed types, relevance and constraints."""
     book = openpyxl.Workbook()
