@@ -149,8 +149,8 @@ def removal(user: User, document: CodingDocument, coding_id: int) -> Removal:
     when there is none, or its code is gone.
 
     An undo puts a coding back under the coder who made it, so a lead's undo does not turn a coder's
-    coding into the lead's. Only what the log says this user removed can come back: nobody can code in
-    another coder's name."""
+    coding into the lead's. Only what the log says this user removed can come back, and another coder's
+    coding only while the user is still a lead: nobody can code in another coder's name."""
     events = db.session.scalars(
         select(AuditEvent)
         .where(
@@ -168,6 +168,8 @@ def removal(user: User, document: CodingDocument, coding_id: int) -> Removal:
     if code is None or code.coding_project_id != document.coding_project_id:
         raise CodingError(_("The code of that coding no longer exists."))
     coder = details.get("coder") or user.id  # removals recorded before the coder was: the user's own
+    if coder != user.id and not access.is_lead(user, document.coding_project):
+        raise CodingError(_("Only a lead of the study can put back someone else's coding."))
     origin = details.get("origin") or CodingOrigin.MANUAL
     return Removal(code, details["start"], details["end"], coder, origin)
 

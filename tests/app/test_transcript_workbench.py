@@ -6,8 +6,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app import accounts
 from app.extensions import db
-from app.models import AuditEvent, Code, Coding, CodingMemo, CodingProject, CodingTurn, User
+from app.models import AuditEvent, Code, Coding, CodingMemo, CodingProject, CodingTurn, RoleAssignment, User
 from tests.app.transcripts_support import IMPORTED, add_coding
 from tests.conftest import csrf_token, login, post_form
 
@@ -463,6 +464,27 @@ def test_nobody_restores_a_removal_that_is_not_theirs(app, client, workbench):
 
     assert response.status_code == never_removed.status_code == 422
     assert response.get_json() == {"error": "There is no removal of yours to undo here."}
+    assert codings_of(app, workbench) == []
+
+
+def test_a_former_lead_cannot_put_back_a_coders_coding(app, client, workbench):
+    coding_id = coded(app, workbench, "bruno", "Criticità", *span_of("tre giorni"))
+    with app.app_context():
+        anna = db.session.get(User, workbench.users["anna"])
+        grant = accounts.grant_role(anna, "researcher", None)  # a lead of the study for a while
+        db.session.commit()
+        grant_id = grant.id
+    set_locale(app, "anna@example.org", "en")
+    login(client, "anna@example.org")
+    assert post_json(client, f"/transcripts/codings/{coding_id}/delete").status_code == 200
+    with app.app_context():
+        db.session.delete(db.session.get(RoleAssignment, grant_id))
+        db.session.commit()
+
+    response = post_json(client, restore_url(workbench, coding_id))
+
+    assert response.status_code == 422
+    assert response.get_json() == {"error": "Only a lead of the study can put back someone else's coding."}
     assert codings_of(app, workbench) == []
 
 
